@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The `lake` entry point: runs the bundled CLI (built by `pnpm install` / `pnpm build`).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const bundle = new URL('../dist/lake.js', import.meta.url);
+if (!existsSync(fileURLToPath(bundle))) {
+  process.stderr.write(
+    'lake: the CLI is not built yet; run `pnpm install` or `pnpm build` in the repository.\n',
+  );
+  process.exit(1);
+}
+await import(bundle.href);

@@ -1,0 +1,6 @@
+/** @lakekit/core: types, identifiers, errors, JSON and interfaces shared by every package. */
+export * from './errors.js';
+export * from './file-io.js';
+export * from './identifier.js';
+export * from './json.js';
+export * from './types.js';
