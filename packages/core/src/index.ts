@@ -1,4 +1,5 @@
 /** @lakekit/core: types, identifiers, errors, JSON and interfaces shared by every package. */
+export * from './config.js';
 export * from './errors.js';
 export * from './file-io.js';
 export * from './identifier.js';
