@@ -10,4 +10,6 @@ if (!existsSync(fileURLToPath(bundle))) {
   );
   process.exit(1);
 }
+// `pnpm lake …` runs in the repository root; resolve relative paths from where the user typed it.
+if (process.env.npm_lifecycle_event === 'lake' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
 await import(bundle.href);

@@ -1,0 +1,130 @@
+/**
+ * The Lakekit catalog: namespaces and tables over a catalog store, with table files in the
+ * warehouse. New tables live at `<warehouse>/<namespace>.db/<table>` as in PyIceberg's SqlCatalog.
+ */
+import { type FileIO, formatTableIdentifier, NotFoundError, type TableIdentifier } from '@lakekit/core';
+import {
+  type ColumnSpec,
+  newSchema,
+  newTableMetadata,
+  nextMetadataLocation,
+  readMetadata,
+  stripSlash,
+  Table,
+  writeMetadata,
+} from '@lakekit/iceberg';
+import { SqlCatalogStore } from './sql-catalog-store.js';
+
+/** How to open a catalog. */
+export interface CatalogOptions {
+  /** `sqlite:<absolute path>` or `sqlite::memory:`. */
+  uri: string;
+  /** `catalog_name` in the Iceberg SQL-catalog tables. */
+  name: string;
+  /** Absolute warehouse URI (`file:///…` or `s3://bucket/prefix`). */
+  warehouse: string;
+  io: FileIO;
+}
+
+/** Namespaces and tables of one catalog. */
+export class Catalog {
+  private constructor(
+    readonly store: SqlCatalogStore,
+    readonly io: FileIO,
+    readonly warehouse: string,
+  ) {}
+
+  /** Opens the catalog database (migrating it if needed). */
+  static async open(options: CatalogOptions): Promise<Catalog> {
+    const store = await SqlCatalogStore.open(options.uri, options.name);
+    return new Catalog(store, options.io, stripSlash(options.warehouse));
+  }
+
+  get name(): string {
+    return this.store.name;
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  listNamespaces(): Promise<string[][]> {
+    return this.store.listNamespaces();
+  }
+
+  namespaceExists(ns: readonly string[]): Promise<boolean> {
+    return this.store.namespaceExists(ns);
+  }
+
+  createNamespace(ns: readonly string[], properties?: Record<string, string>): Promise<void> {
+    return this.store.createNamespace(ns, properties);
+  }
+
+  /** Drops an empty namespace. */
+  dropNamespace(ns: readonly string[]): Promise<void> {
+    return this.store.dropNamespace(ns);
+  }
+
+  async listTables(ns: readonly string[]): Promise<TableIdentifier[]> {
+    if (!(await this.store.namespaceExists(ns))) {
+      throw new NotFoundError('namespace', `namespace ${ns.join('.')} does not exist`, {
+        context: { namespace: ns.join('.') },
+      });
+    }
+    return this.store.listTables(ns);
+  }
+
+  async tableExists(id: TableIdentifier): Promise<boolean> {
+    return (await this.store.loadPointer(id)) !== undefined;
+  }
+
+  /** Loads a table; NotFoundError names the table (and a missing namespace). */
+  async loadTable(id: TableIdentifier): Promise<Table> {
+    const location = await this.store.loadPointer(id);
+    if (location === undefined) {
+      const name = formatTableIdentifier(id);
+      const nsExists = await this.store.namespaceExists(id.namespace);
+      throw new NotFoundError(
+        'table',
+        nsExists
+          ? `table ${name} does not exist`
+          : `table ${name} does not exist (namespace ${id.namespace.join('.')} does not exist)`,
+        { context: { table: name } },
+      );
+    }
+    return new Table(id, this.io, this.store, location, await readMetadata(this.io, location));
+  }
+
+  /** The default location of a table. */
+  defaultLocation(id: TableIdentifier): string {
+    return `${this.warehouse}/${id.namespace.join('.')}.db/${id.name}`;
+  }
+
+  /** Creates an empty table. */
+  async createTable(
+    id: TableIdentifier,
+    columns: readonly ColumnSpec[],
+    properties: Record<string, string> = {},
+  ): Promise<Table> {
+    const location = this.defaultLocation(id);
+    const md = newTableMetadata(location, newSchema(columns), properties);
+    const metadataLocation = nextMetadataLocation(location);
+    await writeMetadata(this.io, metadataLocation, md);
+    try {
+      await this.store.createPointer(id, metadataLocation);
+    } catch (e) {
+      await this.io.delete(metadataLocation);
+      throw e;
+    }
+    return new Table(id, this.io, this.store, metadataLocation, md);
+  }
+
+  /** Drops a table from the catalog; with `purge`, also deletes its files. */
+  async dropTable(id: TableIdentifier, options: { purge?: boolean } = {}): Promise<void> {
+    const table = options.purge ? await this.loadTable(id) : undefined;
+    await this.store.dropPointer(id);
+    if (table) {
+      for (const f of await this.io.list(table.metadata.location)) await this.io.delete(f.location);
+    }
+  }
+}

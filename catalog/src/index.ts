@@ -1,0 +1,3 @@
+/** @lakekit/catalog: the catalog store (Iceberg SQL-catalog tables) and the catalog of tables. */
+export * from './catalog.js';
+export * from './sql-catalog-store.js';

@@ -1,0 +1,80 @@
+/**
+ * What a command works with: the resolved configuration, storage, the catalog and (lazily) a DuckDB
+ * engine. Everything heavy is opened on first use and closed once at the end.
+ */
+import type { Catalog } from '@lakekit/catalog';
+import type { FileIO, LakeConfig } from '@lakekit/core';
+import type { Engine } from '@lakekit/iceberg';
+import { loadConfig } from './load-config.js';
+
+/** Global options every command accepts. */
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+}
+
+/** Resources of one CLI invocation. */
+export class CommandContext {
+  private io?: FileIO;
+  private catalogPromise?: Promise<Catalog>;
+  private enginePromise?: Promise<Engine>;
+
+  private constructor(
+    readonly config: LakeConfig,
+    readonly options: GlobalOptions,
+  ) {}
+
+  static async create(options: GlobalOptions): Promise<CommandContext> {
+    const { config } = await loadConfig({
+      ...(options.config !== undefined ? { configPath: options.config } : {}),
+      cwd: process.cwd(),
+      env: process.env,
+    });
+    return new CommandContext(config, options);
+  }
+
+  async fileIO(): Promise<FileIO> {
+    if (!this.io) {
+      const { createFileIO } = await import('@lakekit/storage');
+      const s3 = this.config.s3;
+      this.io = createFileIO({
+        ...(s3
+          ? {
+              s3: {
+                ...(s3.endpoint !== undefined ? { endpoint: s3.endpoint } : {}),
+                ...(s3.region !== undefined ? { region: s3.region } : {}),
+                ...(s3.forcePathStyle !== undefined ? { forcePathStyle: s3.forcePathStyle } : {}),
+                ...(s3.accessKeyId !== undefined ? { accessKeyId: s3.accessKeyId } : {}),
+                ...(s3.secretAccessKey !== undefined ? { secretAccessKey: s3.secretAccessKey } : {}),
+              },
+            }
+          : {}),
+      });
+    }
+    return this.io;
+  }
+
+  catalog(): Promise<Catalog> {
+    this.catalogPromise ??= (async () => {
+      const { Catalog } = await import('@lakekit/catalog');
+      return Catalog.open({
+        uri: this.config.catalog.uri,
+        name: this.config.catalog.name,
+        warehouse: this.config.warehouse,
+        io: await this.fileIO(),
+      });
+    })();
+    return this.catalogPromise;
+  }
+
+  engine(): Promise<Engine> {
+    this.enginePromise ??= import('@lakekit/iceberg').then((m) => m.openEngine());
+    return this.enginePromise;
+  }
+
+  async close(): Promise<void> {
+    if (this.enginePromise) (await this.enginePromise.catch(() => undefined))?.close();
+    if (this.catalogPromise) await (await this.catalogPromise.catch(() => undefined))?.close();
+    await this.io?.close();
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Loading files into a table: describe the files (explicit dialect and types), create the namespace
+ * and table when missing, write one Parquet data file with DuckDB and commit it as an append or an
+ * atomic replace. A failure leaves the table as it was: data files of a failed load are removed,
+ * and a table this load created is dropped again.
+ */
+
+import type { Catalog } from '@lakekit/catalog';
+import { describeFile, readError } from '@lakekit/connector-files';
+import {
+  DataError,
+  type FileIO,
+  fromDuckDBType,
+  LakeError,
+  NotFoundError,
+  parseTableIdentifier,
+  quoteIdent,
+  quoteLiteral,
+} from '@lakekit/core';
+import {
+  appendFiles,
+  type ColumnSpec,
+  type DataFile,
+  type Engine,
+  replaceFiles,
+  type SnapshotJson,
+  type Table,
+  writeDataFile,
+} from '@lakekit/iceberg';
+
+/** What to load and where. */
+export interface LoadRequest {
+  inputs: string[];
+  table: string;
+  mode: 'append' | 'replace';
+  format?: 'csv' | 'jsonl' | 'parquet';
+  delimiter?: string;
+}
+
+/** What a load did. */
+export interface LoadResult {
+  table: string;
+  created: boolean;
+  mode: 'append' | 'replace';
+  files: string[];
+  rows: number;
+  snapshot: SnapshotJson;
+}
+
+const GLOB = /[*?[]/;
+
+/** Expands local globs (with DuckDB's glob) and remote URIs (downloaded through FileIO) to local paths. */
+async function resolveInputs(engine: Engine, io: FileIO, inputs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const input of inputs) {
+    if (/^s3a?:\/\//.test(input)) {
+      const objects = input.endsWith('/') ? (await io.list(input)).map((f) => f.location) : [input];
+      if (objects.length === 0)
+        throw new NotFoundError('file', `no files under ${input}`, { context: { file: input } });
+      for (const o of objects) out.push(await io.localPath(o));
+      continue;
+    }
+    const path = input.startsWith('file://') ? new URL(input).pathname : input;
+    const rows = await engine.all(`SELECT file FROM glob(${quoteLiteral(path)}) ORDER BY file`);
+    if (rows.length === 0) {
+      throw new NotFoundError(
+        'file',
+        GLOB.test(path) ? `no files match ${input}` : `file ${input} does not exist`,
+        {
+          context: { file: input },
+        },
+      );
+    }
+    out.push(...rows.map((r) => String(r['file'])));
+  }
+  return out;
+}
+
+/** Loads files into a table (see module comment). */
+export async function loadFiles(catalog: Catalog, engine: Engine, request: LoadRequest): Promise<LoadResult> {
+  const id = parseTableIdentifier(request.table);
+  const paths = await resolveInputs(engine, catalog.io, request.inputs);
+  const where = paths.length === 1 ? paths[0]! : `${paths[0]} (+${paths.length - 1} more)`;
+  const description = await describeFile(engine.conn, paths, {
+    ...(request.format !== undefined ? { format: request.format } : {}),
+    ...(request.delimiter !== undefined ? { delimiter: request.delimiter } : {}),
+  });
+
+  let table: Table;
+  let created = false;
+  if (await catalog.tableExists(id)) {
+    table = await catalog.loadTable(id);
+  } else {
+    if (!(await catalog.namespaceExists(id.namespace))) {
+      await catalog.createNamespace(id.namespace).catch((e: unknown) => {
+        if (!(e instanceof LakeError && e.code === 'namespace_already_exists')) throw e;
+      });
+    }
+    let next = 10_000;
+    const columns: ColumnSpec[] = description.columns.map((c) => {
+      try {
+        return { name: c.name, type: fromDuckDBType(c.duckdbType, () => next++) };
+      } catch (e) {
+        throw new DataError(
+          `${where}, column ${c.name}: type ${c.duckdbType} cannot be stored in an Iceberg table`,
+          {
+            context: { file: paths[0], column: c.name },
+            cause: e,
+          },
+        );
+      }
+    });
+    table = await catalog.createTable(id, columns);
+    created = true;
+  }
+
+  try {
+    // Match file columns to table columns by name (exactly, else ignoring case).
+    const fields = table.schema().fields;
+    const projection: string[] = [];
+    const sourceColumns: string[] = [];
+    for (const c of description.columns) {
+      const field =
+        fields.find((f) => f.name === c.name) ??
+        fields.find((f) => f.name.toLowerCase() === c.name.toLowerCase());
+      if (!field) {
+        throw new DataError(
+          `${where} has column "${c.name}", which table ${table.name} does not have (its columns: ${fields.map((f) => f.name).join(', ')})`,
+          { context: { file: paths[0], table: table.name, column: c.name } },
+        );
+      }
+      projection.push(`${quoteIdent(c.name)} AS ${quoteIdent(field.name)}`);
+      sourceColumns.push(field.name);
+    }
+    let dataFiles: DataFile[];
+    try {
+      dataFiles = await writeDataFile({
+        engine,
+        io: catalog.io,
+        selectSql: `SELECT ${projection.join(', ')} FROM (${description.readSql})`,
+        sourceColumns,
+        schema: table.schema(),
+        tableLocation: table.metadata.location,
+        tableName: table.name,
+      });
+    } catch (e) {
+      throw readError(e, paths);
+    }
+    const summary = { 'lakekit.operation': 'load', 'lakekit.source': where.slice(0, 500) };
+    let snapshot: SnapshotJson;
+    try {
+      snapshot =
+        request.mode === 'replace'
+          ? await replaceFiles(table, dataFiles, { summary })
+          : await appendFiles(table, dataFiles, { summary });
+    } catch (e) {
+      await Promise.all(dataFiles.map((f) => catalog.io.delete(f.filePath).catch(() => undefined)));
+      throw e;
+    }
+    return {
+      table: table.name,
+      created,
+      mode: request.mode,
+      files: paths,
+      rows: dataFiles.reduce((a, f) => a + f.recordCount, 0),
+      snapshot,
+    };
+  } catch (e) {
+    if (created) await catalog.dropTable(id, { purge: true }).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * What the table format needs from a catalog: a pointer per table to its current metadata file,
+ * swapped by compare-and-swap. `@lakekit/catalog` implements it over SQL (the Iceberg SQL-catalog
+ * tables PyIceberg uses); tests may use the in-memory one.
+ */
+import type { TableIdentifier } from '@lakekit/core';
+
+/** The metadata pointers of a catalog. */
+export interface CatalogBackend {
+  /** `catalog_name` of the Iceberg SQL-catalog tables. */
+  readonly name: string;
+  /** The current metadata file of a table, or undefined if there is no such table. */
+  loadPointer(id: TableIdentifier): Promise<string | undefined>;
+  /** Registers a new table; AlreadyExistsError('table') if it exists, NotFoundError('namespace') if its namespace does not. */
+  createPointer(id: TableIdentifier, metadataLocation: string): Promise<void>;
+  /**
+   * Swaps the pointer from `expected` to `next` atomically; false when the pointer was no longer
+   * `expected` (another writer committed first).
+   */
+  swapPointer(id: TableIdentifier, expected: string, next: string): Promise<boolean>;
+}

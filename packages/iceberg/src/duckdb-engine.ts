@@ -1,0 +1,42 @@
+/**
+ * A DuckDB instance for writing and reading table data. DuckDB is loaded lazily (it is the heaviest
+ * module) and runs in UTC so that statistics and timestamps never depend on the machine's zone.
+ */
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+/** An open DuckDB database with one connection. */
+export interface Engine {
+  readonly instance: DuckDBInstance;
+  readonly conn: DuckDBConnection;
+  /** Runs SQL and returns rows as JSON-friendly objects (bigints and decimals as strings). */
+  all(sql: string): Promise<Record<string, unknown>[]>;
+  /** Runs SQL for its effect. */
+  run(sql: string): Promise<void>;
+  close(): void;
+}
+
+/** Opens an in-memory DuckDB. */
+export async function openEngine(options: { threads?: number } = {}): Promise<Engine> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const settings: Record<string, string> = {};
+  if (options.threads !== undefined) settings['threads'] = String(options.threads);
+  const instance = await DuckDBInstance.create(':memory:', settings);
+  const conn = await instance.connect();
+  // ICU (time zones) is built in but registers its settings only once loaded.
+  await conn.run("SET TimeZone = 'UTC'");
+  return {
+    instance,
+    conn,
+    async all(sql) {
+      const reader = await conn.runAndReadAll(sql);
+      return reader.getRowObjectsJson() as Record<string, unknown>[];
+    },
+    async run(sql) {
+      await conn.run(sql);
+    },
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * A loaded Iceberg table: its identifier, storage, catalog pointer and current metadata, with the
+ * read-side questions (schema, snapshots, history, time travel, files) answered from the metadata.
+ */
+import {
+  type FileIO,
+  formatTableIdentifier,
+  NotFoundError,
+  type TableIdentifier,
+  UsageError,
+} from '@lakekit/core';
+import type { CatalogBackend } from './catalog-backend.js';
+import { readMetadata } from './metadata-files.js';
+import { readSql } from './read-sql.js';
+import { type LiveFile, planFiles } from './scan.js';
+import type { Schema } from './schema.js';
+import {
+  currentSchema,
+  currentSnapshot,
+  type SnapshotJson,
+  schemaById,
+  snapshotById,
+  type TableMetadata,
+} from './table-metadata.js';
+
+/** One line of a table's history. */
+export interface HistoryEntry {
+  snapshotId: bigint;
+  parentId?: bigint;
+  sequenceNumber: bigint;
+  timestampMs: number;
+  operation: string;
+  summary: Record<string, string>;
+  /** Whether the snapshot is `main` or one of its ancestors. */
+  isCurrentAncestor: boolean;
+  isCurrent: boolean;
+}
+
+/** Which snapshot to read: the current one, one by id, or the one current at a time. */
+export type SnapshotSelector = { snapshotId: bigint } | { timestampMs: number } | undefined;
+
+/** A table and its current metadata. */
+export class Table {
+  constructor(
+    readonly id: TableIdentifier,
+    readonly io: FileIO,
+    readonly backend: CatalogBackend,
+    public metadataLocation: string,
+    public metadata: TableMetadata,
+  ) {}
+
+  /** `ns.table` */
+  get name(): string {
+    return formatTableIdentifier(this.id);
+  }
+
+  /** Re-reads the catalog pointer and metadata. */
+  async refresh(): Promise<void> {
+    const location = await this.backend.loadPointer(this.id);
+    if (location === undefined)
+      throw new NotFoundError('table', `table ${this.name} does not exist (it was dropped)`, {
+        context: { table: this.name },
+      });
+    if (location !== this.metadataLocation) this.update(location, await readMetadata(this.io, location));
+  }
+
+  /** Adopts newly committed metadata. */
+  update(location: string, metadata: TableMetadata): void {
+    this.metadataLocation = location;
+    this.metadata = metadata;
+  }
+
+  schema(): Schema {
+    return currentSchema(this.metadata);
+  }
+
+  currentSnapshot(): SnapshotJson | undefined {
+    return currentSnapshot(this.metadata);
+  }
+
+  /** Resolves a selector to a snapshot (undefined for an empty table read at its current state). */
+  snapshot(selector: SnapshotSelector): SnapshotJson | undefined {
+    if (selector === undefined) return this.currentSnapshot();
+    if ('snapshotId' in selector) {
+      const s = snapshotById(this.metadata, selector.snapshotId);
+      if (!s) {
+        throw new NotFoundError('snapshot', `table ${this.name} has no snapshot ${selector.snapshotId}`, {
+          context: { table: this.name, snapshot: selector.snapshotId },
+        });
+      }
+      return s;
+    }
+    // The snapshot that was current at that time, from the snapshot log (as Iceberg's reference does).
+    let found: bigint | undefined;
+    for (const e of this.metadata['snapshot-log'])
+      if (e['timestamp-ms'] <= selector.timestampMs) found = e['snapshot-id'];
+    const s = found === undefined ? undefined : snapshotById(this.metadata, found);
+    if (!s) {
+      throw new NotFoundError(
+        'snapshot',
+        `table ${this.name} has no snapshot at or before ${new Date(selector.timestampMs).toISOString()}`,
+        {
+          context: { table: this.name },
+        },
+      );
+    }
+    return s;
+  }
+
+  /** The schema a snapshot was written with (time travel reads with it). */
+  schemaFor(snapshot: SnapshotJson | undefined): Schema {
+    if (snapshot?.['schema-id'] === undefined) return this.schema();
+    return schemaById(this.metadata, snapshot['schema-id']);
+  }
+
+  /** The live data files of a snapshot. */
+  async files(selector?: SnapshotSelector): Promise<LiveFile[]> {
+    return planFiles(this.io, this.snapshot(selector));
+  }
+
+  /** A DuckDB SELECT over the rows of a snapshot, read by field id. */
+  async readSql(selector?: SnapshotSelector): Promise<string> {
+    const snapshot = this.snapshot(selector);
+    return readSql(this.io, this.schemaFor(snapshot), await planFiles(this.io, snapshot));
+  }
+
+  /** Snapshots oldest first, marked when they are `main` or its ancestors. */
+  history(): HistoryEntry[] {
+    const current = this.currentSnapshot();
+    const ancestors = new Set<bigint>();
+    for (
+      let s = current;
+      s;
+      s =
+        s['parent-snapshot-id'] === undefined
+          ? undefined
+          : snapshotById(this.metadata, s['parent-snapshot-id'])
+    ) {
+      ancestors.add(s['snapshot-id']);
+    }
+    return [...this.metadata.snapshots]
+      .sort(
+        (a, b) =>
+          a['timestamp-ms'] - b['timestamp-ms'] || Number(a['sequence-number'] - b['sequence-number']),
+      )
+      .map((s) => ({
+        snapshotId: s['snapshot-id'],
+        ...(s['parent-snapshot-id'] !== undefined ? { parentId: s['parent-snapshot-id'] } : {}),
+        sequenceNumber: s['sequence-number'],
+        timestampMs: s['timestamp-ms'],
+        operation: s.summary.operation,
+        summary: s.summary,
+        isCurrentAncestor: ancestors.has(s['snapshot-id']),
+        isCurrent: current?.['snapshot-id'] === s['snapshot-id'],
+      }));
+  }
+
+  /** Parses a snapshot id given on a command line. */
+  static parseSnapshotId(text: string): bigint {
+    if (!/^\d+$/.test(text.trim()))
+      throw new UsageError(`invalid snapshot id "${text}": expected a positive integer`);
+    return BigInt(text.trim());
+  }
+}

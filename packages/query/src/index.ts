@@ -1,0 +1,4 @@
+/** @lakekit/query: queries over Iceberg snapshots with DuckDB. */
+export * from './admin-query.js';
+export * from './json-values.js';
+export * from './table-references.js';
