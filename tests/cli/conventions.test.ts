@@ -109,6 +109,22 @@ describe('lake CLI conventions', () => {
     expect(q.rows).toEqual([['9223372036854775807', 42, '1.50']]);
   });
 
+  it('concurrent loads into one table from several processes all land (appends are rebased)', async () => {
+    for (let i = 0; i < 4; i++) writeFileSync(join(cwd, `c${i}.csv`), `id,v\n${i},${i * 10}\n${i + 100},1\n`);
+    await lakeJson(['load', 'c0.csv', '--table', 'sales.concurrent'], { cwd });
+    const runs = await Promise.all(
+      [1, 2, 3, 1, 2, 3].map((i) => runLake(['load', `c${i}.csv`, '--table', 'sales.concurrent'], { cwd })),
+    );
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
+    const h = await lakeJson<History>(['table', 'history', 'sales.concurrent'], { cwd });
+    expect(h.snapshots).toHaveLength(7);
+    const q = await lakeJson<{ rows: unknown[][] }>(
+      ['query', 'select count(*), sum(v) from sales.concurrent'],
+      { cwd },
+    );
+    expect(q.rows).toEqual([[14, 1 + 2 * (11 + 21 + 31)]]);
+  });
+
   it('manages namespaces', async () => {
     expect((await runLake(['namespace', 'create', 'staging'], { cwd })).code).toBe(0);
     expect((await lakeJson<{ namespaces: string[] }>(['namespace', 'list'], { cwd })).namespaces).toEqual([
@@ -126,7 +142,7 @@ describe('lake CLI conventions', () => {
 
   it('writes nothing but the result to stdout, and help exits 0', async () => {
     const r = await runLake(['table', 'list'], { cwd });
-    expect(r.stdout.trim().split('\n').slice(2)).toEqual(['sales.orders']);
+    expect(r.stdout.trim().split('\n').slice(2)).toEqual(['sales.concurrent', 'sales.orders']);
     const help = await runLake(['--help'], { cwd });
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: lake/);

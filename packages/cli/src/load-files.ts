@@ -5,6 +5,7 @@
  * and a table this load created is dropped again.
  */
 
+import { fileURLToPath } from 'node:url';
 import type { Catalog } from '@lakekit/catalog';
 import { describeFile, readError } from '@lakekit/connector-files';
 import {
@@ -15,7 +16,6 @@ import {
   NotFoundError,
   parseTableIdentifier,
   quoteIdent,
-  quoteLiteral,
 } from '@lakekit/core';
 import {
   appendFiles,
@@ -47,44 +47,47 @@ export interface LoadResult {
   snapshot: SnapshotJson;
 }
 
-const GLOB = /[*?[]/;
-
-/** Expands local globs (with DuckDB's glob) and remote URIs (downloaded through FileIO) to local paths. */
-async function resolveInputs(engine: Engine, io: FileIO, inputs: string[]): Promise<string[]> {
+/** Downloads remote inputs (s3:// objects or prefixes ending in /) through FileIO; local paths and globs pass through. */
+async function localInputs(io: FileIO, inputs: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const input of inputs) {
-    if (/^s3a?:\/\//.test(input)) {
-      const objects = input.endsWith('/') ? (await io.list(input)).map((f) => f.location) : [input];
-      if (objects.length === 0)
-        throw new NotFoundError('file', `no files under ${input}`, { context: { file: input } });
-      for (const o of objects) out.push(await io.localPath(o));
+    if (!/^s3a?:\/\//.test(input)) {
+      out.push(input.startsWith('file://') ? fileURLToPath(input) : input);
       continue;
     }
-    const path = input.startsWith('file://') ? new URL(input).pathname : input;
-    const rows = await engine.all(`SELECT file FROM glob(${quoteLiteral(path)}) ORDER BY file`);
-    if (rows.length === 0) {
-      throw new NotFoundError(
-        'file',
-        GLOB.test(path) ? `no files match ${input}` : `file ${input} does not exist`,
-        {
-          context: { file: input },
-        },
-      );
-    }
-    out.push(...rows.map((r) => String(r['file'])));
+    const objects = input.endsWith('/') ? (await io.list(input)).map((f) => f.location) : [input];
+    if (objects.length === 0)
+      throw new NotFoundError('file', `no files under ${input}`, { context: { file: input } });
+    for (const o of objects) out.push(await io.localPath(o));
   }
   return out;
+}
+
+/** Phase timings on stderr when LAKEKIT_TIMING is set (for benchmarks and slow loads). */
+function phaseTimer(): (phase: string) => void {
+  if (!process.env['LAKEKIT_TIMING']) return () => undefined;
+  let last = performance.now();
+  return (phase) => {
+    const now = performance.now();
+    process.stderr.write(`timing: ${phase} ${(now - last).toFixed(0)} ms (process ${now.toFixed(0)} ms)\n`);
+    last = now;
+  };
 }
 
 /** Loads files into a table (see module comment). */
 export async function loadFiles(catalog: Catalog, engine: Engine, request: LoadRequest): Promise<LoadResult> {
   const id = parseTableIdentifier(request.table);
-  const paths = await resolveInputs(engine, catalog.io, request.inputs);
-  const where = paths.length === 1 ? paths[0]! : `${paths[0]} (+${paths.length - 1} more)`;
-  const description = await describeFile(engine.conn, paths, {
+  const timing = phaseTimer();
+  const inputs = await localInputs(catalog.io, request.inputs);
+  const description = await describeFile(engine.conn, inputs, {
     ...(request.format !== undefined ? { format: request.format } : {}),
     ...(request.delimiter !== undefined ? { delimiter: request.delimiter } : {}),
+  }).catch((e: unknown) => {
+    throw readError(e, inputs);
   });
+  const paths = description.files;
+  const where = paths.length === 1 ? paths[0]! : `${paths[0]} (+${paths.length - 1} more)`;
+  timing('describe');
 
   let table: Table;
   let created = false;
@@ -113,6 +116,7 @@ export async function loadFiles(catalog: Catalog, engine: Engine, request: LoadR
     table = await catalog.createTable(id, columns);
     created = true;
   }
+  timing('table');
 
   try {
     // Match file columns to table columns by name (exactly, else ignoring case).
@@ -146,6 +150,7 @@ export async function loadFiles(catalog: Catalog, engine: Engine, request: LoadR
     } catch (e) {
       throw readError(e, paths);
     }
+    timing('write');
     const summary = { 'lakekit.operation': 'load', 'lakekit.source': where.slice(0, 500) };
     let snapshot: SnapshotJson;
     try {
@@ -157,11 +162,12 @@ export async function loadFiles(catalog: Catalog, engine: Engine, request: LoadR
       await Promise.all(dataFiles.map((f) => catalog.io.delete(f.filePath).catch(() => undefined)));
       throw e;
     }
+    timing('commit');
     return {
       table: table.name,
       created,
       mode: request.mode,
-      files: paths,
+      files: [...paths],
       rows: dataFiles.reduce((a, f) => a + f.recordCount, 0),
       snapshot,
     };

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The test command of Lakekit (CI runs it through .ci/run): installs what is missing, prepares the
+# peer tools (PyIceberg, moto) and the services integration tests talk to, then runs `pnpm check` and
+# every vitest project. Works from any directory; exits non-zero if the check or any test fails.
+#   LAKEKIT_SKIP_INSTALL=1  skip apt/corepack/pnpm install (a checkout shared with others, offline)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+started=$SECONDS
+
+step() { printf '\n==> [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
+
+python_venv_works() {
+  # Cached peers venv: nothing to check. Else try one (Debian lacks ensurepip without python3-venv).
+  bash tests/peers/setup.sh --check >/dev/null && return 0
+  local tmp rc=0
+  tmp="$(mktemp -d)"
+  python3 -m venv "$tmp/venv" >/dev/null 2>&1 || rc=$?
+  rm -rf "$tmp"
+  return "$rc"
+}
+
+# Debian packages the run needs, installed only when missing. PostgreSQL/MariaDB go here later,
+# e.g. `command -v pg_ctl >/dev/null || missing+=(postgresql)`.
+ensure_apt_packages() {
+  local missing=()
+  command -v python3 >/dev/null || missing+=(python3)
+  if command -v python3 >/dev/null && ! python_venv_works; then missing+=(python3-venv); fi
+  command -v flock >/dev/null || missing+=(util-linux)
+  ((${#missing[@]} == 0)) && return 0
+  step "apt-get install ${missing[*]}"
+  local sudo=()
+  [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+if [[ "${LAKEKIT_SKIP_INSTALL:-}" != 1 ]]; then
+  step "system packages"
+  command -v node >/dev/null || { echo "run-all.sh: Node.js >= 20.10 is required" >&2; exit 1; }
+  ensure_apt_packages
+  step "pnpm install --frozen-lockfile"
+  export COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+  corepack enable || echo "run-all.sh: corepack enable failed; using the pnpm on PATH" >&2
+  pnpm install --frozen-lockfile
+fi
+
+step "peers venv (tests/peers/setup.sh)"
+venv="$(bash tests/peers/setup.sh)"
+export LAKEKIT_PYTHON="$venv/bin/python"
+echo "$venv"
+
+# A state dir per run, so concurrent runs in one checkout do not stop each other's servers.
+export LAKEKIT_TEST_STATE="${LAKEKIT_TEST_STATE:-$root/tests/.work/run-$$}"
+cleanup() {
+  bash tests/services/moto.sh stop || true
+  [[ "$LAKEKIT_TEST_STATE" == "$root/tests/.work/run-$$" ]] && rm -rf "$LAKEKIT_TEST_STATE"
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+step "moto S3 server"
+LAKEKIT_TEST_S3_ENDPOINT="$(bash tests/services/moto.sh start)"
+export LAKEKIT_TEST_S3_ENDPOINT
+echo "$LAKEKIT_TEST_S3_ENDPOINT"
+
+# Tests talk to moto only: fixed fake credentials, no profile, no endpoint from the caller's shell.
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+
+step "pnpm check"
+check=0
+pnpm check || check=$?
+
+step "vitest run (unit + integration)"
+tests=0
+report="$LAKEKIT_TEST_STATE/vitest.json"
+mkdir -p "$LAKEKIT_TEST_STATE"
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" || tests=$?
+
+step "done: pnpm check exit $check, vitest exit $tests"
+# The plain closing line CI reads: counts from vitest's JSON report.
+if [[ -f "$report" ]]; then
+  node -e 'const r = require(process.argv[1]); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests + r.numTodoTests ? `, ${r.numPendingTests + r.numTodoTests} skipped` : ""))' "$report"
+fi
+if ((tests != 0)); then exit "$tests"; fi
+exit "$check"
