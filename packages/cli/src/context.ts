@@ -5,7 +5,6 @@
 import type { Catalog } from '@lakekit/catalog';
 import type { FileIO, LakeConfig } from '@lakekit/core';
 import type { Engine } from '@lakekit/iceberg';
-import { loadConfig } from './load-config.js';
 
 /** Global options every command accepts. */
 export interface GlobalOptions {
@@ -25,6 +24,7 @@ export class CommandContext {
   ) {}
 
   static async create(options: GlobalOptions): Promise<CommandContext> {
+    const { loadConfig } = await import('./load-config.js');
     const { config } = await loadConfig({
       ...(options.config !== undefined ? { configPath: options.config } : {}),
       cwd: process.cwd(),

@@ -74,17 +74,27 @@ function phaseTimer(): (phase: string) => void {
   };
 }
 
+/** What a load works with; the catalog may still be opening (it opens while DuckDB sniffs the files). */
+export interface LoadDependencies {
+  engine: Engine;
+  io: FileIO;
+  catalog: Catalog | Promise<Catalog>;
+}
+
 /** Loads files into a table (see module comment). */
-export async function loadFiles(catalog: Catalog, engine: Engine, request: LoadRequest): Promise<LoadResult> {
+export async function loadFiles(deps: LoadDependencies, request: LoadRequest): Promise<LoadResult> {
+  const { engine } = deps;
   const id = parseTableIdentifier(request.table);
   const timing = phaseTimer();
-  const inputs = await localInputs(catalog.io, request.inputs);
-  const description = await describeFile(engine.conn, inputs, {
+  const inputs = await localInputs(deps.io, request.inputs);
+  const describing = describeFile(engine.conn, inputs, {
     ...(request.format !== undefined ? { format: request.format } : {}),
     ...(request.delimiter !== undefined ? { delimiter: request.delimiter } : {}),
   }).catch((e: unknown) => {
     throw readError(e, inputs);
   });
+  // DuckDB sniffs on its own threads while the catalog database opens here.
+  const [description, catalog] = await Promise.all([describing, deps.catalog]);
   const paths = description.files;
   const where = paths.length === 1 ? paths[0]! : `${paths[0]} (+${paths.length - 1} more)`;
   timing('describe');

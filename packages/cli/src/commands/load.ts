@@ -14,7 +14,12 @@ export async function loadCommand(
     delimiter?: string;
   },
 ): Promise<number> {
-  const result = await loadFiles(await ctx.catalog(), await ctx.engine(), { inputs, ...opts });
+  // DuckDB first: the catalog then opens while DuckDB sniffs the files on its own threads.
+  const engine = await ctx.engine();
+  const result = await loadFiles(
+    { engine, io: await ctx.fileIO(), catalog: ctx.catalog() },
+    { inputs, ...opts },
+  );
   if (ctx.options.json) {
     printJson({
       table: result.table,
