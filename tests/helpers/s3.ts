@@ -11,3 +11,20 @@ export async function createBucket(endpoint: string, bucket: string): Promise<vo
   ]);
   if (r.code !== 0) throw new Error(`creating bucket ${bucket} at ${endpoint} failed: ${r.stderr}`);
 }
+
+/** Uploads a local file to s3://bucket/key. */
+export async function putObject(
+  endpoint: string,
+  bucket: string,
+  key: string,
+  localPath: string,
+): Promise<void> {
+  const r = await runPython(join(import.meta.dirname, '..', 'peers', 's3_admin.py'), [
+    'put',
+    endpoint,
+    bucket,
+    key,
+    localPath,
+  ]);
+  if (r.code !== 0) throw new Error(`uploading ${localPath} to s3://${bucket}/${key} failed: ${r.stderr}`);
+}

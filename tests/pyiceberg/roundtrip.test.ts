@@ -9,7 +9,7 @@ import { openEngine } from '@lakekit/iceberg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lakeJson, runLake, workspace } from '../helpers/cli.js';
 import { runPython, s3Endpoint } from '../helpers/peers.js';
-import { createBucket } from '../helpers/s3.js';
+import { createBucket, putObject } from '../helpers/s3.js';
 
 const peer = join(import.meta.dirname, '..', 'peers', 'pyiceberg_peer.py');
 
@@ -70,13 +70,14 @@ for (const storage of ['local', 's3'] as const) {
     let catalog: { name: string; uri: string; warehouse: string; properties?: Record<string, string> };
     let env: Record<string, string>;
     let typesFile: string;
+    let bucket = '';
 
     beforeAll(async () => {
       let yaml: string;
       env = {};
       if (storage === 's3') {
         const endpoint = s3Endpoint();
-        const bucket = `lakekit-rt-${Date.now()}`;
+        bucket = `lakekit-rt-${Date.now()}`;
         await createBucket(endpoint, bucket);
         yaml = `warehouse: s3://${bucket}/wh\ncatalog:\n  uri: sqlite:./catalog.db\n  name: lakekit\ns3:\n  endpoint: \${S3_ENDPOINT}\n  region: us-east-1\n  force_path_style: true\n`;
         env = { S3_ENDPOINT: endpoint };
@@ -215,6 +216,32 @@ for (const storage of ['local', 's3'] as const) {
       );
       expect(history.snapshots.map((s) => s.snapshotId)).toEqual(back.snapshots);
     });
+
+    if (storage === 's3') {
+      it('loads input files straight from s3:// URIs and prefixes', async () => {
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(join(cwd, 'in1.csv'), 'sku,qty\nA,1\nB,2\n');
+        writeFileSync(join(cwd, 'in2.csv'), 'sku,qty\nC,3\n');
+        await putObject(s3Endpoint(), bucket, 'drops/2026-11-28.csv', join(cwd, 'in1.csv'));
+        await putObject(s3Endpoint(), bucket, 'drops/2026-11-29.csv', join(cwd, 'in2.csv'));
+        const one = await lakeJson(['load', `s3://${bucket}/drops/2026-11-28.csv`, '--table', 'inv.stock'], {
+          cwd,
+          env,
+        });
+        expect(one['rows']).toBe(2);
+        const all = await lakeJson(
+          ['load', `s3://${bucket}/drops/`, '--table', 'inv.stock', '--mode', 'replace'],
+          { cwd, env },
+        );
+        expect(all['rows']).toBe(3);
+        const got = await read('inv.stock');
+        expect(got.rows.sort(byFirstColumns)).toEqual([
+          ['A', '1'],
+          ['B', '2'],
+          ['C', '3'],
+        ]);
+      });
+    }
 
     afterAll(async () => {
       const r = await runLake(['table', 'list'], { cwd, env });

@@ -63,14 +63,31 @@ async function localInputs(io: FileIO, inputs: string[]): Promise<string[]> {
   return out;
 }
 
-/** Phase timings on stderr when LAKEKIT_TIMING is set (for benchmarks and slow loads). */
-function phaseTimer(): (phase: string) => void {
-  if (!process.env['LAKEKIT_TIMING']) return () => undefined;
+/**
+ * Progress on stderr: a status line on a terminal (cleared at the end), and phase timings when
+ * LAKEKIT_TIMING is set (for benchmarks and slow loads). Nothing when stderr is a file or pipe.
+ */
+function progress(): { done(phase: string, next?: string): void; clear(): void } {
+  const tty = process.stderr.isTTY === true;
+  const timing = process.env['LAKEKIT_TIMING'] !== undefined && process.env['LAKEKIT_TIMING'] !== '';
   let last = performance.now();
-  return (phase) => {
-    const now = performance.now();
-    process.stderr.write(`timing: ${phase} ${(now - last).toFixed(0)} ms (process ${now.toFixed(0)} ms)\n`);
-    last = now;
+  const show = (text: string) => {
+    if (tty) process.stderr.write(`\r\x1b[K${text}`);
+  };
+  show('reading files …');
+  return {
+    done(phase, next) {
+      const now = performance.now();
+      if (timing)
+        process.stderr.write(
+          `${tty ? '\r\x1b[K' : ''}timing: ${phase} ${(now - last).toFixed(0)} ms (process ${now.toFixed(0)} ms)\n`,
+        );
+      last = now;
+      if (next) show(`${next} …`);
+    },
+    clear() {
+      if (tty) process.stderr.write('\r\x1b[K');
+    },
   };
 }
 
@@ -83,9 +100,21 @@ export interface LoadDependencies {
 
 /** Loads files into a table (see module comment). */
 export async function loadFiles(deps: LoadDependencies, request: LoadRequest): Promise<LoadResult> {
+  const status = progress();
+  try {
+    return await load(deps, request, status);
+  } finally {
+    status.clear();
+  }
+}
+
+async function load(
+  deps: LoadDependencies,
+  request: LoadRequest,
+  status: ReturnType<typeof progress>,
+): Promise<LoadResult> {
   const { engine } = deps;
   const id = parseTableIdentifier(request.table);
-  const timing = phaseTimer();
   const inputs = await localInputs(deps.io, request.inputs);
   const describing = describeFile(engine.conn, inputs, {
     ...(request.format !== undefined ? { format: request.format } : {}),
@@ -97,7 +126,7 @@ export async function loadFiles(deps: LoadDependencies, request: LoadRequest): P
   const [description, catalog] = await Promise.all([describing, deps.catalog]);
   const paths = description.files;
   const where = paths.length === 1 ? paths[0]! : `${paths[0]} (+${paths.length - 1} more)`;
-  timing('describe');
+  status.done('describe', 'preparing table');
 
   let table: Table;
   let created = false;
@@ -126,7 +155,7 @@ export async function loadFiles(deps: LoadDependencies, request: LoadRequest): P
     table = await catalog.createTable(id, columns);
     created = true;
   }
-  timing('table');
+  status.done('table', 'writing Parquet');
 
   try {
     // Match file columns to table columns by name (exactly, else ignoring case).
@@ -160,7 +189,7 @@ export async function loadFiles(deps: LoadDependencies, request: LoadRequest): P
     } catch (e) {
       throw readError(e, paths);
     }
-    timing('write');
+    status.done('write', 'committing');
     const summary = { 'lakekit.operation': 'load', 'lakekit.source': where.slice(0, 500) };
     let snapshot: SnapshotJson;
     try {
@@ -172,7 +201,7 @@ export async function loadFiles(deps: LoadDependencies, request: LoadRequest): P
       await Promise.all(dataFiles.map((f) => catalog.io.delete(f.filePath).catch(() => undefined)));
       throw e;
     }
-    timing('commit');
+    status.done('commit');
     return {
       table: table.name,
       created,

@@ -173,7 +173,7 @@ describe('data files written by DuckDB', () => {
       fields: schema.fields.map((x) => (x.id === 2 ? { ...x, name: 'full_name' } : x)),
     };
     const { readSql } = await import('./read-sql.js');
-    const sql = await readSql(io, renamed, [
+    const sql = await readSql(engine, io, renamed, [
       {
         dataFile: f,
         snapshotId: 1n,
@@ -186,5 +186,17 @@ describe('data files written by DuckDB', () => {
       { id: '1', full_name: 'b' },
       { id: '2', full_name: 'a' },
     ]);
+
+    // A file without field ids (written by a tool that knows nothing of Iceberg) is refused, not read as NULLs.
+    const foreign = `${dir}/foreign.parquet`;
+    await engine.run(`COPY (SELECT 1::BIGINT AS id) TO '${foreign}' (FORMAT parquet)`);
+    const live = {
+      dataFile: { ...f, filePath: `file://${foreign}` },
+      snapshotId: 1n,
+      sequenceNumber: 1n,
+      fileSequenceNumber: 1n,
+      manifest: undefined as never,
+    };
+    await expect(readSql(engine, io, schema, [live])).rejects.toThrow(/has no Iceberg field ids/);
   });
 });

@@ -10,6 +10,7 @@ import {
   UsageError,
 } from '@lakekit/core';
 import type { CatalogBackend } from './catalog-backend.js';
+import type { Engine } from './duckdb-engine.js';
 import { readMetadata } from './metadata-files.js';
 import { readSql } from './read-sql.js';
 import { type LiveFile, planFiles } from './scan.js';
@@ -119,9 +120,9 @@ export class Table {
   }
 
   /** A DuckDB SELECT over the rows of a snapshot, read by field id. */
-  async readSql(selector?: SnapshotSelector): Promise<string> {
+  async readSql(engine: Engine, selector?: SnapshotSelector): Promise<string> {
     const snapshot = this.snapshot(selector);
-    return readSql(this.io, this.schemaFor(snapshot), await planFiles(this.io, snapshot));
+    return readSql(engine, this.io, this.schemaFor(snapshot), await planFiles(this.io, snapshot));
   }
 
   /** Snapshots oldest first, marked when they are `main` or its ancestors. */

@@ -78,7 +78,9 @@ export async function runAdminQuery(
     if (view === undefined) {
       view = `__lake_${++n}`;
       views.set(key, view);
-      await engine.run(`CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${await table.readSql(selector)}`);
+      await engine.run(
+        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${await table.readSql(engine, selector)}`,
+      );
       snapshots.push({ table: table.name, ...(snapshot ? { snapshotId: snapshot['snapshot-id'] } : {}) });
     }
     if (!ref.alias) ref.alias = ref.table_name;
