@@ -13,7 +13,7 @@ import {
   NotFoundError,
   type TableIdentifier,
 } from '@lakekit/core';
-import type { CatalogBackend } from '@lakekit/iceberg';
+import type { CatalogBackend, CommitHook } from '@lakekit/iceberg';
 import type { Knex } from 'knex';
 import { migrationSource } from './migrations.js';
 
@@ -207,11 +207,23 @@ export class SqlCatalogStore implements CatalogBackend {
     }
   }
 
-  async swapPointer(id: TableIdentifier, expected: string, next: string): Promise<boolean> {
-    const n = await this.knex('iceberg_tables')
-      .where({ ...this.key(id), metadata_location: expected })
-      .update({ metadata_location: next, previous_metadata_location: expected });
-    return n === 1;
+  async swapPointer(
+    id: TableIdentifier,
+    expected: string,
+    next: string,
+    onCommit?: CommitHook,
+  ): Promise<boolean> {
+    const swap = (db: Knex) =>
+      db('iceberg_tables')
+        .where({ ...this.key(id), metadata_location: expected })
+        .update({ metadata_location: next, previous_metadata_location: expected });
+    if (!onCommit) return (await swap(this.knex)) === 1;
+    // The hook's writes commit with the swap or not at all.
+    return this.knex.transaction(async (trx) => {
+      if ((await swap(trx)) !== 1) return false;
+      await onCommit(trx);
+      return true;
+    });
   }
 
   /** Removes a table's pointer; returns its last metadata location. */

@@ -17,5 +17,12 @@ export interface CatalogBackend {
    * Swaps the pointer from `expected` to `next` atomically; false when the pointer was no longer
    * `expected` (another writer committed first).
    */
-  swapPointer(id: TableIdentifier, expected: string, next: string): Promise<boolean>;
+  swapPointer(id: TableIdentifier, expected: string, next: string, onCommit?: CommitHook): Promise<boolean>;
 }
+
+/**
+ * Work done inside the catalog's transaction that swaps a pointer, so state that describes a commit
+ * (a pipeline's cursor, an audit row) is committed with it or not at all. `tx` is the backend's
+ * transaction handle (a knex transaction for the SQL store).
+ */
+export type CommitHook = (tx: unknown) => Promise<void>;

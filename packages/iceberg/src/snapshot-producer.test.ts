@@ -101,7 +101,7 @@ describe('commits', () => {
     const stale = await load(io, backend);
     await appendFiles(await load(io, backend), [fakeFile(3, 7)]);
     await expect(replaceFiles(stale, [fakeFile(4, 1)])).rejects.toThrow(
-      /changed while it was being replaced/,
+      /another writer committed to main while this overwrite was prepared/,
     );
     const after = await load(io, backend);
     expect(after.currentSnapshot()!.summary['total-records']).toBe('10');

@@ -1,24 +1,30 @@
 /**
- * Produces new snapshots (append, overwrite) and commits them with an optimistic compare-and-swap of
- * the catalog pointer. An append that lost the race is rebased on the new head and retried with the
- * same data files and manifest; an overwrite fails with a conflict instead of dropping rows that a
- * concurrent writer added. Files of a commit that ultimately failed are removed.
+ * Produces snapshots — appends, overwrites, deletes, replaces — on a branch, and commits them through
+ * `commitMetadata`. Added files are written once into new manifests; on every attempt the parent's
+ * manifests are carried over, or rewritten where they hold removed files (those entries become
+ * DELETED, the rest EXISTING with their sequence numbers kept). A change is rebased onto a head that
+ * moved only if its `validate` accepts the commits in between; removed files that are no longer live
+ * are a conflict. Files of a change that ultimately failed are removed.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CommitConflictError } from '@lakekit/core';
+import { CommitConflictError, NotFoundError } from '@lakekit/core';
 import { encodeManifest, encodeManifestList } from './avro/index.js';
+import type { CommitHook } from './catalog-backend.js';
+import { commitMetadata } from './commit-metadata.js';
 import {
   type DataFile,
   EntryStatus,
+  FileContent,
   ManifestContent,
   type ManifestEntry,
   type ManifestFile,
 } from './manifest-model.js';
-import { nextMetadataLocation, stripSlash, writeMetadata } from './metadata-files.js';
-import { planFiles, readManifestList } from './scan.js';
+import { stripSlash } from './metadata-files.js';
+import { partitionFieldDescriptors } from './partition-descriptors.js';
+import { readManifestEntries, readManifestList } from './scan.js';
 import { schemaToJson } from './schema.js';
 import type { Table } from './table.js';
-import { currentSchema, currentSnapshot, type SnapshotJson, type TableMetadata } from './table-metadata.js';
+import { currentSchema, type SnapshotJson, snapshotById, type TableMetadata } from './table-metadata.js';
 
 /** Options of a commit. */
 export interface CommitOptions {
@@ -26,6 +32,26 @@ export interface CommitOptions {
   summary?: Record<string, string>;
   /** Attempts before giving up on a contended table (default 10). */
   maxAttempts?: number;
+  /** The branch to commit to (default `main`); it must exist unless it is `main`. */
+  branch?: string;
+  /** Runs inside the catalog transaction that swaps the pointer. */
+  onCommit?: CommitHook;
+}
+
+/** A change to the rows of a table, committed as one snapshot. */
+export interface SnapshotChange extends CommitOptions {
+  operation: 'append' | 'overwrite' | 'delete' | 'replace';
+  /** New data and delete files (their `content` tells which). */
+  added?: readonly DataFile[];
+  /** Files (data or delete) live in the branch head that this change removes. */
+  removed?: readonly DataFile[];
+  /** Remove every live file of the branch head (a full replace). */
+  removeAll?: boolean;
+  /**
+   * Checks that the change still holds on `base` when the head moved since `from` (the head it was
+   * planned on); throws CommitConflictError otherwise. Without it, only appends are rebased.
+   */
+  validate?: (base: TableMetadata, from: SnapshotJson | undefined, table: Table) => Promise<void>;
 }
 
 /** A random positive 63-bit snapshot id, as Iceberg's reference implementation makes them. */
@@ -46,32 +72,41 @@ const TOTALS = [
 function summarize(
   operation: string,
   parent: SnapshotJson | undefined,
-  added: DataFile[],
-  removed: DataFile[],
+  added: readonly DataFile[],
+  removed: readonly DataFile[],
   extra: Record<string, string>,
 ): SnapshotJson['summary'] {
   const s: Record<string, string> = { operation };
-  const add = (k: string, v: number) => {
+  const put = (k: string, v: number) => {
     if (v !== 0) s[k] = String(v);
   };
-  add('added-data-files', added.length);
-  add(
-    'added-records',
-    added.reduce((a, f) => a + f.recordCount, 0),
-  );
-  add(
-    'added-files-size',
-    added.reduce((a, f) => a + f.fileSizeInBytes, 0),
-  );
-  add('deleted-data-files', removed.length);
-  add(
-    'deleted-records',
-    removed.reduce((a, f) => a + f.recordCount, 0),
-  );
-  add(
-    'removed-files-size',
-    removed.reduce((a, f) => a + f.fileSizeInBytes, 0),
-  );
+  const sum = (fs: readonly DataFile[], f: (d: DataFile) => number) => fs.reduce((a, d) => a + f(d), 0);
+  for (const [files, prefix] of [
+    [added, 'added'],
+    [removed, 'removed'],
+  ] as const) {
+    const data = files.filter((f) => f.content === FileContent.DATA);
+    const pos = files.filter((f) => f.content === FileContent.POSITION_DELETES);
+    const eq = files.filter((f) => f.content === FileContent.EQUALITY_DELETES);
+    put(prefix === 'added' ? 'added-data-files' : 'deleted-data-files', data.length);
+    put(
+      prefix === 'added' ? 'added-records' : 'deleted-records',
+      sum(data, (d) => d.recordCount),
+    );
+    put(`${prefix}-delete-files`, pos.length + eq.length);
+    put(
+      `${prefix}-position-deletes`,
+      sum(pos, (d) => d.recordCount),
+    );
+    put(
+      `${prefix}-equality-deletes`,
+      sum(eq, (d) => d.recordCount),
+    );
+    put(
+      `${prefix}-files-size`,
+      sum(files, (d) => d.fileSizeInBytes),
+    );
+  }
   for (const [total, plus, minus] of TOTALS) {
     const before = Number(parent?.summary[total] ?? 0);
     s[total] = String(before + Number(s[plus] ?? 0) - Number(s[minus] ?? 0));
@@ -82,217 +117,237 @@ function summarize(
 async function writeManifest(
   table: Table,
   base: TableMetadata,
+  specId: number,
+  content: 'data' | 'deletes',
   entries: ManifestEntry[],
 ): Promise<{ path: string; length: number }> {
   const path = `${stripSlash(base.location)}/metadata/${randomUUID()}-m0.avro`;
-  const spec = base['partition-specs'].find((p) => p['spec-id'] === base['default-spec-id'])!;
+  const spec = base['partition-specs'].find((p) => p['spec-id'] === specId)!;
   const bytes = await encodeManifest(entries, {
     schemaJson: JSON.stringify(schemaToJson(currentSchema(base))),
+    schemaId: base['current-schema-id'],
     partitionSpecJson: JSON.stringify(spec.fields),
-    partitionSpecId: spec['spec-id'],
-    partitionFields: [],
-    content: 'data',
+    partitionSpecId: specId,
+    partitionFields: partitionFieldDescriptors(base, specId),
+    content,
   });
   await table.io.write(path, bytes);
   return { path, length: bytes.length };
 }
 
 function manifestFileFor(
-  path: string,
-  length: number,
+  written: { path: string; length: number },
+  specId: number,
+  content: ManifestContent,
   snapshotId: bigint,
   sequenceNumber: bigint,
   entries: ManifestEntry[],
 ): ManifestFile {
-  const count = (st: number) => entries.filter((e) => e.status === st);
+  const of = (st: number) => entries.filter((e) => e.status === st);
   const rows = (es: ManifestEntry[]) => es.reduce((a, e) => a + e.dataFile.recordCount, 0);
-  const minSeq = entries.reduce(
-    (m, e) =>
-      e.status !== EntryStatus.ADDED && e.sequenceNumber !== null && e.sequenceNumber < m
-        ? e.sequenceNumber
-        : m,
-    sequenceNumber,
-  );
+  let minSeq = sequenceNumber;
+  for (const e of entries) {
+    if (e.status !== EntryStatus.DELETED && e.sequenceNumber !== null && e.sequenceNumber < minSeq) {
+      minSeq = e.sequenceNumber;
+    }
+  }
   return {
-    manifestPath: path,
-    manifestLength: length,
-    partitionSpecId: 0,
-    content: ManifestContent.DATA,
+    manifestPath: written.path,
+    manifestLength: written.length,
+    partitionSpecId: specId,
+    content,
     sequenceNumber,
     minSequenceNumber: minSeq,
     addedSnapshotId: snapshotId,
-    addedFilesCount: count(EntryStatus.ADDED).length,
-    existingFilesCount: count(EntryStatus.EXISTING).length,
-    deletedFilesCount: count(EntryStatus.DELETED).length,
-    addedRowsCount: rows(count(EntryStatus.ADDED)),
-    existingRowsCount: rows(count(EntryStatus.EXISTING)),
-    deletedRowsCount: rows(count(EntryStatus.DELETED)),
+    addedFilesCount: of(EntryStatus.ADDED).length,
+    existingFilesCount: of(EntryStatus.EXISTING).length,
+    deletedFilesCount: of(EntryStatus.DELETED).length,
+    addedRowsCount: rows(of(EntryStatus.ADDED)),
+    existingRowsCount: rows(of(EntryStatus.EXISTING)),
+    deletedRowsCount: rows(of(EntryStatus.DELETED)),
     partitions: [],
   };
 }
 
-/** Builds metadata with a new snapshot on `main`, given the manifests it lists. */
-function withSnapshot(
-  base: TableMetadata,
-  baseLocation: string | undefined,
-  snapshot: SnapshotJson,
-): TableMetadata {
+/** The snapshot a branch points at (undefined: an empty `main`). */
+export function branchHead(md: TableMetadata, branch: string): SnapshotJson | undefined {
+  const ref = md.refs[branch];
+  if (ref === undefined) {
+    if (branch === 'main') return undefined;
+    throw new NotFoundError('branch', `branch ${branch} does not exist`, { context: { branch } });
+  }
+  return snapshotById(md, ref['snapshot-id']);
+}
+
+/** Commits a change as one snapshot on its branch (see module comment). */
+export async function commitSnapshot(table: Table, change: SnapshotChange): Promise<SnapshotJson> {
+  const branch = change.branch ?? 'main';
+  const snapshotId = newSnapshotId();
+  const added = change.added ?? [];
+  const removedPaths = new Set((change.removed ?? []).map((f) => f.filePath));
+  const from = branchHead(table.metadata, branch);
+  const specId = table.metadata['default-spec-id'];
+  const kept: string[] = []; // manifests of added files: written once, reused by every attempt
+  const addedManifests: ManifestFile[] = [];
+  let committed: SnapshotJson | undefined;
+  try {
+    await commitMetadata(
+      table,
+      async (base) => {
+        const parent = branchHead(base, branch);
+        if (parent?.['snapshot-id'] !== from?.['snapshot-id']) {
+          if (change.validate) await change.validate(base, from, table);
+          else if (change.operation !== 'append') {
+            throw new CommitConflictError(
+              `table ${table.name}: another writer committed to ${branch} while this ${change.operation} was prepared; nothing was changed — run it again`,
+              { context: { table: table.name, branch } },
+            );
+          }
+        }
+        const sequenceNumber = base['last-sequence-number'] + 1n;
+        if (addedManifests.length === 0 && added.length > 0) {
+          for (const [content, files] of [
+            [ManifestContent.DATA, added.filter((f) => f.content === FileContent.DATA)],
+            [ManifestContent.DELETES, added.filter((f) => f.content !== FileContent.DATA)],
+          ] as const) {
+            if (files.length === 0) continue;
+            const entries: ManifestEntry[] = files.map((f) => ({
+              status: EntryStatus.ADDED,
+              snapshotId,
+              sequenceNumber: null,
+              fileSequenceNumber: null,
+              dataFile: f,
+            }));
+            const w = await writeManifest(
+              table,
+              base,
+              specId,
+              content === ManifestContent.DATA ? 'data' : 'deletes',
+              entries,
+            );
+            kept.push(w.path);
+            addedManifests.push(manifestFileFor(w, specId, content, snapshotId, 0n, entries));
+          }
+        }
+        const written: string[] = [];
+        const manifests: ManifestFile[] = addedManifests.map((m) => ({
+          ...m,
+          sequenceNumber,
+          minSequenceNumber: sequenceNumber,
+        }));
+        const removed: DataFile[] = [];
+        for (const m of parent ? await readManifestList(table.io, parent) : []) {
+          const touches = change.removeAll || removedPaths.size > 0;
+          if (!touches) {
+            manifests.push(m);
+            continue;
+          }
+          const entries = await readManifestEntries(table.io, m);
+          const live = entries.filter((e) => e.status !== EntryStatus.DELETED);
+          const hit = live.filter((e) => change.removeAll || removedPaths.has(e.dataFile.filePath));
+          if (hit.length === 0) {
+            manifests.push(m);
+            continue;
+          }
+          const rewritten: ManifestEntry[] = live.map((e) =>
+            change.removeAll || removedPaths.has(e.dataFile.filePath)
+              ? { ...e, status: EntryStatus.DELETED, snapshotId }
+              : { ...e, status: EntryStatus.EXISTING },
+          );
+          removed.push(...hit.map((e) => e.dataFile));
+          const w = await writeManifest(
+            table,
+            base,
+            m.partitionSpecId,
+            m.content === ManifestContent.DATA ? 'data' : 'deletes',
+            rewritten,
+          );
+          written.push(w.path);
+          manifests.push(
+            manifestFileFor(w, m.partitionSpecId, m.content, snapshotId, sequenceNumber, rewritten),
+          );
+        }
+        if (!change.removeAll && removed.length !== removedPaths.size) {
+          const live = new Set(removed.map((f) => f.filePath));
+          const gone = [...removedPaths].filter((p) => !live.has(p));
+          throw new CommitConflictError(
+            `table ${table.name}: ${gone.length} file(s) this ${change.operation} replaces are no longer live (a concurrent commit removed them), e.g. ${gone[0]}`,
+            { context: { table: table.name, file: gone[0] } },
+          );
+        }
+        const listPath = `${stripSlash(base.location)}/metadata/snap-${snapshotId}-${written.length}-${randomUUID()}.avro`;
+        await table.io.write(
+          listPath,
+          await encodeManifestList(manifests, {
+            snapshotId,
+            parentSnapshotId: parent?.['snapshot-id'] ?? null,
+            sequenceNumber,
+          }),
+        );
+        written.push(listPath);
+        const snapshot: SnapshotJson = {
+          'snapshot-id': snapshotId,
+          ...(parent ? { 'parent-snapshot-id': parent['snapshot-id'] } : {}),
+          'sequence-number': sequenceNumber,
+          'timestamp-ms': Math.max(Date.now(), base['last-updated-ms']),
+          'manifest-list': listPath,
+          summary: summarize(change.operation, parent, added, removed, change.summary ?? {}),
+          'schema-id': base['current-schema-id'],
+        };
+        committed = snapshot;
+        return { metadata: withSnapshot(base, branch, snapshot), written };
+      },
+      {
+        ...(change.maxAttempts !== undefined ? { maxAttempts: change.maxAttempts } : {}),
+        ...(change.onCommit ? { onCommit: change.onCommit } : {}),
+      },
+    );
+    return committed!;
+  } catch (e) {
+    await Promise.all(kept.map((p) => table.io.delete(p).catch(() => undefined)));
+    throw e;
+  }
+}
+
+/** Metadata with a new snapshot at the head of `branch`. */
+function withSnapshot(base: TableMetadata, branch: string, snapshot: SnapshotJson): TableMetadata {
   const now = snapshot['timestamp-ms'];
-  const metadataLog = [...base['metadata-log']];
-  if (baseLocation !== undefined)
-    metadataLog.push({ 'metadata-file': baseLocation, 'timestamp-ms': base['last-updated-ms'] });
-  const maxLog = Number(base.properties['write.metadata.previous-versions-max'] ?? 100);
-  return {
+  const md: TableMetadata = {
     ...base,
     'last-sequence-number': snapshot['sequence-number'],
-    'last-updated-ms': now,
-    'current-snapshot-id': snapshot['snapshot-id'],
     snapshots: [...base.snapshots, snapshot],
-    'snapshot-log': [
-      ...base['snapshot-log'],
-      { 'snapshot-id': snapshot['snapshot-id'], 'timestamp-ms': now },
-    ],
-    'metadata-log': metadataLog.slice(-maxLog),
     refs: {
       ...base.refs,
-      main: { ...(base.refs['main'] ?? {}), 'snapshot-id': snapshot['snapshot-id'], type: 'branch' },
+      [branch]: { ...(base.refs[branch] ?? {}), 'snapshot-id': snapshot['snapshot-id'], type: 'branch' },
     },
   };
-}
-
-/** Writes new metadata and swaps the pointer; returns false if another writer won. */
-async function trySwap(table: Table, baseLocation: string, md: TableMetadata): Promise<string | undefined> {
-  const location = nextMetadataLocation(md.location, baseLocation);
-  await writeMetadata(table.io, location, md);
-  if (await table.backend.swapPointer(table.id, baseLocation, location)) return location;
-  await table.io.delete(location);
-  return undefined;
-}
-
-function backoff(attempt: number): Promise<void> {
-  const ms = Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random());
-  return new Promise((r) => setTimeout(r, ms));
+  if (branch === 'main') {
+    md['current-snapshot-id'] = snapshot['snapshot-id'];
+    md['snapshot-log'] = [
+      ...base['snapshot-log'],
+      { 'snapshot-id': snapshot['snapshot-id'], 'timestamp-ms': now },
+    ];
+  }
+  return md;
 }
 
 /** Appends data files as a new snapshot (operation `append`). Rebased and retried on a lost race. */
-export async function appendFiles(
+export function appendFiles(
   table: Table,
   files: DataFile[],
   options: CommitOptions = {},
 ): Promise<SnapshotJson> {
-  return commitSnapshot(table, files, 'append', options);
+  return commitSnapshot(table, { ...options, operation: 'append', added: files });
 }
 
 /**
  * Replaces every row of the table with `files` in one snapshot (operation `overwrite`). Fails with a
  * CommitConflictError if another writer committed since the table was loaded.
  */
-export async function replaceFiles(
+export function replaceFiles(
   table: Table,
   files: DataFile[],
   options: CommitOptions = {},
 ): Promise<SnapshotJson> {
-  return commitSnapshot(table, files, 'overwrite', options);
-}
-
-async function commitSnapshot(
-  table: Table,
-  files: DataFile[],
-  operation: 'append' | 'overwrite',
-  options: CommitOptions,
-): Promise<SnapshotJson> {
-  const snapshotId = newSnapshotId();
-  const written: string[] = [];
-  const added: ManifestEntry[] = files.map((f) => ({
-    status: EntryStatus.ADDED,
-    snapshotId,
-    sequenceNumber: null,
-    fileSequenceNumber: null,
-    dataFile: f,
-  }));
-  let addedManifest: { path: string; length: number } | undefined;
-  const maxAttempts = options.maxAttempts ?? 10;
-  const loadedLocation = table.metadataLocation;
-  try {
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      if (attempt > 0) {
-        await table.refresh();
-        if (operation === 'overwrite' && table.metadataLocation !== loadedLocation) {
-          throw new CommitConflictError(
-            `table ${table.name} changed while it was being replaced (another writer committed); nothing was changed — run the replace again`,
-            { context: { table: table.name } },
-          );
-        }
-      }
-      const base = table.metadata;
-      const baseLocation = table.metadataLocation;
-      const parent = currentSnapshot(base);
-      const sequenceNumber = base['last-sequence-number'] + 1n;
-      if (addedManifest === undefined && added.length > 0) {
-        addedManifest = await writeManifest(table, base, added);
-        written.push(addedManifest.path);
-      }
-      const manifests: ManifestFile[] = [];
-      if (addedManifest)
-        manifests.push(
-          manifestFileFor(addedManifest.path, addedManifest.length, snapshotId, sequenceNumber, added),
-        );
-      let removed: DataFile[] = [];
-      if (operation === 'append' && parent) {
-        manifests.push(...(await readManifestList(table.io, parent)));
-      } else if (operation === 'overwrite' && parent) {
-        const live = await planFiles(table.io, parent);
-        removed = live.map((l) => l.dataFile);
-        if (live.length > 0) {
-          const deleted: ManifestEntry[] = live.map((l) => ({
-            status: EntryStatus.DELETED,
-            snapshotId,
-            sequenceNumber: l.sequenceNumber,
-            fileSequenceNumber: l.fileSequenceNumber,
-            dataFile: l.dataFile,
-          }));
-          const m = await writeManifest(table, base, deleted);
-          written.push(m.path);
-          manifests.push(manifestFileFor(m.path, m.length, snapshotId, sequenceNumber, deleted));
-        }
-      }
-      const listPath = `${stripSlash(base.location)}/metadata/snap-${snapshotId}-${attempt + 1}-${randomUUID()}.avro`;
-      await table.io.write(
-        listPath,
-        await encodeManifestList(manifests, {
-          snapshotId,
-          parentSnapshotId: parent?.['snapshot-id'] ?? null,
-          sequenceNumber,
-        }),
-      );
-      written.push(listPath);
-      const snapshot: SnapshotJson = {
-        'snapshot-id': snapshotId,
-        ...(parent ? { 'parent-snapshot-id': parent['snapshot-id'] } : {}),
-        'sequence-number': sequenceNumber,
-        'timestamp-ms': Math.max(Date.now(), base['last-updated-ms']),
-        'manifest-list': listPath,
-        summary: summarize(operation, parent, files, removed, options.summary ?? {}),
-        'schema-id': base['current-schema-id'],
-      };
-      const md = withSnapshot(base, baseLocation, snapshot);
-      const location = await trySwap(table, baseLocation, md);
-      if (location !== undefined) {
-        table.update(location, md);
-        return snapshot;
-      }
-      await table.io.delete(listPath);
-      written.pop();
-      await backoff(attempt);
-    }
-    throw new CommitConflictError(
-      `table ${table.name}: gave up after ${maxAttempts} commit attempts lost to other writers`,
-      {
-        context: { table: table.name },
-      },
-    );
-  } catch (e) {
-    await Promise.all(written.map((p) => table.io.delete(p).catch(() => undefined)));
-    throw e;
-  }
+  return commitSnapshot(table, { ...options, operation: 'overwrite', added: files, removeAll: true });
 }
