@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command of Lakekit (CI runs it through .ci/run): installs what is missing, prepares the
-# peer tools (PyIceberg, moto) and the services integration tests talk to, then runs `pnpm check` and
-# every vitest project. Works from any directory; exits non-zero if the check or any test fails.
+# peer tools (PyIceberg, moto) and the services integration tests talk to (S3 via moto, PostgreSQL),
+# then runs `pnpm check` and every vitest project. Works from any directory; exits non-zero if the
+# check or any test fails.
 #   LAKEKIT_SKIP_INSTALL=1  skip apt/corepack/pnpm install (a checkout shared with others, offline)
 set -euo pipefail
 
@@ -21,13 +22,19 @@ python_venv_works() {
   return "$rc"
 }
 
-# Debian packages the run needs, installed only when missing. PostgreSQL/MariaDB go here later,
-# e.g. `command -v pg_ctl >/dev/null || missing+=(postgresql)`.
+postgres_server_installed() {
+  # Debian keeps initdb/pg_ctl in /usr/lib/postgresql/<version>/bin, off PATH.
+  command -v pg_ctl >/dev/null && command -v initdb >/dev/null && return 0
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+}
+
+# Debian packages the run needs, installed only when missing (MariaDB goes here later).
 ensure_apt_packages() {
   local missing=()
   command -v python3 >/dev/null || missing+=(python3)
   if command -v python3 >/dev/null && ! python_venv_works; then missing+=(python3-venv); fi
   command -v flock >/dev/null || missing+=(util-linux)
+  postgres_server_installed || missing+=(postgresql)
   ((${#missing[@]} == 0)) && return 0
   step "apt-get install ${missing[*]}"
   local sudo=()
@@ -54,6 +61,7 @@ echo "$venv"
 # A state dir per run, so concurrent runs in one checkout do not stop each other's servers.
 export LAKEKIT_TEST_STATE="${LAKEKIT_TEST_STATE:-$root/tests/.work/run-$$}"
 cleanup() {
+  bash tests/services/postgres.sh stop || true
   bash tests/services/moto.sh stop || true
   [[ "$LAKEKIT_TEST_STATE" == "$root/tests/.work/run-$$" ]] && rm -rf "$LAKEKIT_TEST_STATE"
   return 0
@@ -67,10 +75,17 @@ LAKEKIT_TEST_S3_ENDPOINT="$(bash tests/services/moto.sh start)"
 export LAKEKIT_TEST_S3_ENDPOINT
 echo "$LAKEKIT_TEST_S3_ENDPOINT"
 
+step "PostgreSQL server"
+LAKEKIT_TEST_POSTGRES_URL="$(bash tests/services/postgres.sh start)"
+export LAKEKIT_TEST_POSTGRES_URL
+echo "$LAKEKIT_TEST_POSTGRES_URL"
+
 # Tests talk to moto only: fixed fake credentials, no profile, no endpoint from the caller's shell.
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
+# …and to the PostgreSQL server above only: no libpq defaults (password, SSL mode …) from the shell.
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGPASSFILE PGDATABASE PGSERVICE PGSSLMODE PGOPTIONS
 
 step "pnpm check"
 check=0
