@@ -8,6 +8,8 @@ import {
   newSchema,
   newTableMetadata,
   nextMetadataLocation,
+  parsePartitionSpecText,
+  partitionFieldToJson,
   readMetadata,
   stripSlash,
   Table,
@@ -105,9 +107,14 @@ export class Catalog {
     id: TableIdentifier,
     columns: readonly ColumnSpec[],
     properties: Record<string, string> = {},
+    options: { partitionBy?: string } = {},
   ): Promise<Table> {
     const location = this.defaultLocation(id);
-    const md = newTableMetadata(location, newSchema(columns), properties);
+    const schema = newSchema(columns);
+    const fields = options.partitionBy
+      ? parsePartitionSpecText(options.partitionBy, schema).map(partitionFieldToJson)
+      : [];
+    const md = newTableMetadata(location, schema, properties, fields);
     const metadataLocation = nextMetadataLocation(location);
     await writeMetadata(this.io, metadataLocation, md);
     try {

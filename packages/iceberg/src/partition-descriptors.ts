@@ -18,6 +18,29 @@ export function transformResultType(transform: string, source: PrimitiveType): P
 
 /** Partition field descriptors of spec `specId`, resolved against the table's schemas. */
 export function partitionFieldDescriptors(md: TableMetadata, specId: number): PartitionFieldDescriptor[] {
+  return resolvePartitionSpec(md, specId).map((f) => ({
+    fieldId: f.fieldId,
+    name: f.name,
+    type: f.resultType,
+  }));
+}
+
+/** A partition field resolved against the schema: its source column's type and parsed transform. */
+export interface ResolvedPartitionField {
+  readonly sourceId: number;
+  readonly fieldId: number;
+  readonly name: string;
+  /** The transform as the spec writes it (`day`, `bucket[16]`, …). */
+  readonly transform: string;
+  readonly sourceType: PrimitiveType;
+  readonly resultType: PrimitiveType;
+}
+
+/** The fields of partition spec `specId` (default: the table's default spec), resolved. */
+export function resolvePartitionSpec(
+  md: TableMetadata,
+  specId = md['default-spec-id'],
+): ResolvedPartitionField[] {
   const spec = md['partition-specs'].find((s) => s['spec-id'] === specId);
   if (!spec) throw new MetadataError(`table metadata has no partition spec ${specId}`);
   const schemas = md.schemas.map((s) => schemaById(md, Number(s['schema-id'])));
@@ -29,10 +52,14 @@ export function partitionFieldDescriptors(md: TableMetadata, specId: number): Pa
         `partition field ${String(f['name'])}: source column ${sourceId} is not a primitive column`,
       );
     }
+    const transform = String(f['transform']);
     return {
+      sourceId,
       fieldId: Number(f['field-id']),
       name: String(f['name']),
-      type: transformResultType(String(f['transform']), source.type),
+      transform,
+      sourceType: source.type,
+      resultType: transformResultType(transform, source.type),
     };
   });
 }

@@ -1,14 +1,16 @@
 /**
  * The local administrator's query: SQL over `ns.table` names, read by DuckDB from each table's
- * snapshot (time travel with `AT (VERSION => id)` or `AT (TIMESTAMP => …)`, rewritten to a view of
- * that snapshot, since DuckDB cannot bind AT on a view). The governed query layer for other
- * principals arrives with the governance issues; this path is for whoever owns the catalog.
+ * snapshot (time travel with `AT (VERSION => id)`, `AT (VERSION => 'branch-or-tag')` or
+ * `AT (TIMESTAMP => …)`, rewritten to a view of that snapshot, since DuckDB cannot bind AT on a
+ * view). The governed query layer for other principals arrives with the governance issues; this path
+ * is for whoever owns the catalog.
  */
 
 import type { Catalog } from '@lakekit/catalog';
 import { quoteIdent, type TableIdentifier, UsageError } from '@lakekit/core';
-import type { Engine, SnapshotSelector } from '@lakekit/iceberg';
+import type { Engine, SnapshotSelector, Table } from '@lakekit/iceberg';
 import { toJsonValue } from './json-values.js';
+import { pushdownFilter } from './pushdown.js';
 import { cteNames, deparseSql, parseSql, type TableRefNode, tableReferences } from './table-references.js';
 
 /** A query result: columns with DuckDB types, rows as JSON-ready values. */
@@ -19,7 +21,7 @@ export interface QueryResult {
   snapshots: { table: string; snapshotId?: bigint }[];
 }
 
-async function selectorOf(engine: Engine, ref: TableRefNode): Promise<SnapshotSelector> {
+async function selectorOf(engine: Engine, ref: TableRefNode, table: Table): Promise<SnapshotSelector> {
   const at = ref.at_clause;
   if (!at) return undefined;
   // Evaluate the AT expression with DuckDB itself (it may be a literal, a cast or an expression).
@@ -28,10 +30,16 @@ async function selectorOf(engine: Engine, ref: TableRefNode): Promise<SnapshotSe
   node.select_list = [{ ...at.expr, alias: 'v' }];
   const sql = await deparseSql(engine, probe);
   if (at.unit.toUpperCase() === 'VERSION') {
-    const rows = await engine.all(`SELECT CAST(v AS VARCHAR) AS v FROM (${sql})`);
+    const rows = await engine.all(`SELECT typeof(v) AS t, CAST(v AS VARCHAR) AS v FROM (${sql})`);
     const text = String(rows[0]!['v']);
+    // A string names a branch or tag (digits naming none are a snapshot id, as in Iceberg's Spark
+    // integration); a number is a snapshot id.
+    if (rows[0]!['t'] === 'VARCHAR' && (table.metadata.refs[text] !== undefined || !/^\d+$/.test(text)))
+      return { ref: text };
     if (!/^\d+$/.test(text))
-      throw new UsageError(`AT (VERSION => ${text}): a snapshot id is a positive integer`);
+      throw new UsageError(
+        `AT (VERSION => ${text}): a snapshot id is a positive integer, a branch or tag a string ('name')`,
+      );
     return { snapshotId: BigInt(text) };
   }
   if (at.unit.toUpperCase() === 'TIMESTAMP') {
@@ -71,15 +79,19 @@ export async function runAdminQuery(
       name: ref.table_name,
     };
     const table = await catalog.loadTable(id);
-    const selector = await selectorOf(engine, ref);
+    const selector = await selectorOf(engine, ref, table);
     const snapshot = table.snapshot(selector);
-    const key = `${table.name}@${snapshot?.['snapshot-id'] ?? 'empty'}`;
+    // Branch and tag reads of one snapshot may differ in schema (see Table.schemaFor).
+    const schema = table.schemaFor(snapshot, selector);
+    // A single-table query's WHERE lets planning skip files whose statistics rule them out.
+    const filter = await pushdownFilter(engine, root, ref, schema);
+    const key = `${table.name}@${snapshot?.['snapshot-id'] ?? 'empty'}@${schema.schemaId}${filter ? `@${n}` : ''}`;
     let view = views.get(key);
     if (view === undefined) {
       view = `__lake_${++n}`;
       views.set(key, view);
       await engine.run(
-        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${await table.readSql(engine, selector)}`,
+        `CREATE OR REPLACE TEMP VIEW ${quoteIdent(view)} AS ${await table.readSql(engine, selector, filter)}`,
       );
       snapshots.push({ table: table.name, ...(snapshot ? { snapshotId: snapshot['snapshot-id'] } : {}) });
     }
