@@ -42,6 +42,11 @@ export interface DataFile {
   sortOrderId?: number;
   /** For position delete files that reference one data file (v2 optional; v3 field 143). */
   referencedDataFile?: string;
+  /**
+   * The partition spec the file was written with, when not the table's default (in memory only: the
+   * manifest it is committed in records it).
+   */
+  specId?: number;
 }
 
 /** One row of a manifest (spec: manifest_entry). */

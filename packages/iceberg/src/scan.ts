@@ -1,17 +1,28 @@
 /**
- * Scan planning: a snapshot's manifest list → manifests → the live data files, with sequence
- * numbers inherited as the spec says. Delete files are never ignored: until Lakekit applies them
- * (Foundation II), a snapshot with delete manifests fails loudly.
+ * Scan planning: a snapshot's manifest list → manifests → the live data and delete files, with
+ * sequence numbers inherited as the spec says. Delete files are returned with the data files so every
+ * reader applies them (apply-deletes.ts); `planFiles` gives data files only, for writers.
  */
-import { type FileIO, UnsupportedError } from '@lakekit/core';
+import type { FileIO } from '@lakekit/core';
 import { decodeManifest, decodeManifestList } from './avro/index.js';
+import { fromBinary } from './conversions.js';
+import {
+  type Expression,
+  fileMightMatch,
+  type PartitionRange,
+  partitionMightMatch,
+  tupleRange,
+} from './expressions/index.js';
 import {
   type DataFile,
   EntryStatus,
+  FileContent,
   ManifestContent,
   type ManifestEntry,
   type ManifestFile,
 } from './manifest-model.js';
+import type { ResolvedPartitionField } from './partition-descriptors.js';
+import type { Schema } from './schema.js';
 import type { SnapshotJson } from './table-metadata.js';
 
 /** A live file with its resolved sequence numbers. */
@@ -41,32 +52,94 @@ export async function readManifestEntries(io: FileIO, manifest: ManifestFile): P
   }));
 }
 
-/** The live data files of a snapshot (entries with status ADDED or EXISTING in data manifests). */
-export async function planFiles(io: FileIO, snapshot: SnapshotJson | undefined): Promise<LiveFile[]> {
-  if (snapshot === undefined) return [];
-  const manifests = await readManifestList(io, snapshot);
-  const deletes = manifests.filter((m) => m.content === ManifestContent.DELETES);
-  if (deletes.length > 0) {
-    throw new UnsupportedError(
-      `snapshot ${snapshot['snapshot-id']} has ${deletes.length} delete manifest(s); this Lakekit version cannot apply row-level deletes yet and refuses to return rows that may have been deleted`,
-      { context: { snapshot: snapshot['snapshot-id'], manifest: deletes[0]!.manifestPath } },
-    );
+/** The live data files and delete files of a snapshot. */
+export interface ScanPlan {
+  data: LiveFile[];
+  deletes: LiveFile[];
+}
+
+/** What a scan may skip: data files whose statistics show no row can match `filter`. */
+export interface ScanFilter {
+  filter: Expression;
+  /** The schema the filter's field ids refer to. */
+  schema: Schema;
+  /** The table's partition specs by id, to prune manifests and files by partition values. */
+  specs?: ReadonlyMap<number, readonly ResolvedPartitionField[]>;
+}
+
+/** A manifest's partition range from its summaries, or undefined when it has none. */
+function manifestRange(m: ManifestFile, spec: readonly ResolvedPartitionField[]): PartitionRange | undefined {
+  if (!m.partitions || m.partitions.length !== spec.length) return undefined;
+  const out: PartitionRange = {};
+  spec.forEach((f, i) => {
+    const s = m.partitions![i]!;
+    const decode = (b: Uint8Array | null | undefined) => {
+      if (b === null || b === undefined) return null;
+      try {
+        return fromBinary(f.resultType, b);
+      } catch {
+        return undefined;
+      }
+    };
+    const lower = decode(s.lowerBound);
+    const upper = decode(s.upperBound);
+    // No bounds but not all-null: unknown values, so the range is open.
+    out[f.name] =
+      lower === null && upper === null && !s.containsNull
+        ? { lower: undefined, upper: undefined, containsNull: true }
+        : { lower, upper, containsNull: s.containsNull };
+  });
+  return out;
+}
+
+/**
+ * The live data and delete files of a snapshot (entries ADDED or EXISTING). With a filter, data files
+ * that cannot hold a matching row are left out (delete files are always kept: they only remove rows).
+ */
+export async function planScan(
+  io: FileIO,
+  snapshot: SnapshotJson | undefined,
+  filter?: ScanFilter,
+): Promise<ScanPlan> {
+  const plan: ScanPlan = { data: [], deletes: [] };
+  if (snapshot === undefined) return plan;
+  let manifests = await readManifestList(io, snapshot);
+  if (filter?.specs) {
+    manifests = manifests.filter((m) => {
+      if (m.content !== ManifestContent.DATA) return true;
+      const spec = filter.specs!.get(m.partitionSpecId);
+      const range = spec && manifestRange(m, spec);
+      return !spec || !range || partitionMightMatch(filter.filter, spec, range);
+    });
   }
   const perManifest = await Promise.all(
     manifests.map((m) => readManifestEntries(io, m).then((es) => ({ m, es }))),
   );
-  const out: LiveFile[] = [];
   for (const { m, es } of perManifest) {
     for (const e of es) {
       if (e.status === EntryStatus.DELETED) continue;
-      out.push({
+      const live: LiveFile = {
         dataFile: e.dataFile,
         snapshotId: e.snapshotId!,
         sequenceNumber: e.sequenceNumber!,
         fileSequenceNumber: e.fileSequenceNumber!,
         manifest: m,
-      });
+      };
+      if (m.content === ManifestContent.DELETES || e.dataFile.content !== FileContent.DATA)
+        plan.deletes.push(live);
+      else if (!filter || mightMatch(filter, m.partitionSpecId, e.dataFile)) plan.data.push(live);
     }
   }
-  return out;
+  return plan;
+}
+
+function mightMatch(filter: ScanFilter, specId: number, file: DataFile): boolean {
+  const spec = filter.specs?.get(specId);
+  if (spec && !partitionMightMatch(filter.filter, spec, tupleRange(file.partition))) return false;
+  return fileMightMatch(filter.filter, filter.schema, file);
+}
+
+/** The live data files of a snapshot (without its delete files: for writers that rewrite whole files). */
+export async function planFiles(io: FileIO, snapshot: SnapshotJson | undefined): Promise<LiveFile[]> {
+  return (await planScan(io, snapshot)).data;
 }
