@@ -11,17 +11,19 @@ import { fileURLToPath } from 'node:url';
 import {
   DataError,
   type FileIO,
+  type IcebergType,
   isPrimitive,
   type PrimitiveType,
   quoteIdent,
   quoteLiteral,
   toDuckDBType,
-  UnsupportedError,
 } from '@lakekit/core';
 import { parseParquetStat, toBinary, truncateLowerBound, truncateUpperBound } from './conversions.js';
 import type { Engine } from './duckdb-engine.js';
 import { type DataFile, FileContent } from './manifest-model.js';
 import { stripSlash } from './metadata-files.js';
+import type { ResolvedPartitionField } from './partition-descriptors.js';
+import { writePartitionedFiles } from './partitioned-writer.js';
 import type { Schema } from './schema.js';
 
 /** What to write: a SELECT whose columns are named after the table's columns. */
@@ -39,9 +41,12 @@ export interface WriteRequest {
   tableName: string;
   /** Parquet compression codec (default snappy, DuckDB's fastest). */
   compression?: 'snappy' | 'zstd' | 'gzip' | 'uncompressed';
+  /** The partition spec to write with (one file per partition); absent or empty: unpartitioned. */
+  partitionSpec?: readonly ResolvedPartitionField[];
 }
 
-function castList(req: WriteRequest): string {
+/** The SELECT list casting each table column of `src` to its exact type (NULL where not provided). */
+export function castList(req: WriteRequest): string {
   const provided = new Set(req.sourceColumns);
   return req.schema.fields
     .map((f) => {
@@ -51,19 +56,26 @@ function castList(req: WriteRequest): string {
     .join(', ');
 }
 
-function fieldIds(schema: Schema): string {
-  return `{${schema.fields
-    .map((f) => {
-      if (!isPrimitive(f.type)) {
-        throw new UnsupportedError(`column ${f.name}: nested types are written from Foundation II on`);
-      }
-      return `${quoteIdent(f.name)}: ${f.id}`;
-    })
-    .join(', ')}}`;
+/** DuckDB's FIELD_IDS for a column: its id, or `{__duckdb_field_id: id, child: …}` for nested types. */
+function fieldIdOf(id: number, type: IcebergType): string {
+  if (isPrimitive(type)) return String(id);
+  const children =
+    type.kind === 'struct'
+      ? type.fields.map((f) => `${quoteIdent(f.name)}: ${fieldIdOf(f.id, f.type)}`)
+      : type.kind === 'list'
+        ? [`element: ${fieldIdOf(type.elementId, type.element)}`]
+        : [`key: ${fieldIdOf(type.keyId, type.key)}`, `value: ${fieldIdOf(type.valueId, type.value)}`];
+  return `{__duckdb_field_id: ${id}, ${children.join(', ')}}`;
+}
+
+/** The FIELD_IDS option of a COPY: every column's Iceberg field id. */
+export function fieldIds(schema: Schema): string {
+  return `{${schema.fields.map((f) => `${quoteIdent(f.name)}: ${fieldIdOf(f.id, f.type)}`).join(', ')}}`;
 }
 
 /** Writes one Parquet data file (none when the SELECT returns no rows) and returns its DataFile. */
 export async function writeDataFile(req: WriteRequest): Promise<DataFile[]> {
+  if (req.partitionSpec && req.partitionSpec.length > 0) return writePartitionedFiles(req, req.partitionSpec);
   const name = `00000-0-${randomUUID()}.parquet`;
   const target = `${stripSlash(req.tableLocation)}/data/${name}`;
   const local = target.startsWith('file://') ? fileURLToPath(target) : join(tmpdir(), `lakekit-${name}`);
@@ -94,7 +106,7 @@ export async function writeDataFile(req: WriteRequest): Promise<DataFile[]> {
  * A failed cast names no column in DuckDB's message; find the column (and one offending value)
  * with TRY_CAST so the error names table, column and value.
  */
-async function explainWriteError(req: WriteRequest, e: Error): Promise<Error> {
+export async function explainWriteError(req: WriteRequest, e: Error): Promise<Error> {
   // Reader errors (a broken CSV line) already name file and line: the caller translates those.
   if (/CSV|JSON|Line: ?\d/i.test(e.message)) return e;
   if (!/Conversion Error|Could not convert|out of range|Invalid Input/i.test(e.message)) return e;

@@ -1,18 +1,14 @@
 /**
  * The DuckDB SELECT that reads a snapshot: Parquet files read **by field id** through
  * `read_parquet(…, schema = MAP {id: {name, type, default_value}})`, so renamed columns keep reading
- * and dropped or added columns come back as they should. Remote files are fetched through FileIO.
+ * and dropped or added columns come back as they should; nested fields are matched by id too, files
+ * grouped by their nested field names (read-groups.ts). Remote files are fetched through FileIO.
  */
-import {
-  type FileIO,
-  isPrimitive,
-  quoteIdent,
-  quoteLiteral,
-  toDuckDBType,
-  UnsupportedError,
-} from '@lakekit/core';
+import { type FileIO, quoteIdent, quoteLiteral, toDuckDBType, UnsupportedError } from '@lakekit/core';
+import { deleteAwareSql } from './apply-deletes.js';
 import type { Engine } from './duckdb-engine.js';
-import type { LiveFile } from './scan.js';
+import { readGroups, readGroupsFrom } from './read-groups.js';
+import type { LiveFile, ScanPlan } from './scan.js';
 import type { Schema } from './schema.js';
 
 /** Field-id checks already done in this process (data files are immutable). */
@@ -44,22 +40,24 @@ async function requireFieldIds(
   }
 }
 
-/** The SELECT that returns the rows of these files under `schema`. */
-export async function readSql(
-  engine: Engine,
-  io: FileIO,
-  schema: Schema,
-  files: readonly LiveFile[],
-): Promise<string> {
-  const columns = schema.fields.map((f) => quoteIdent(f.name)).join(', ');
-  if (files.length === 0) {
-    const nulls = schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`);
-    return `SELECT ${nulls.join(', ')} WHERE false`;
-  }
+export { parquetSchemaMap } from './read-groups.js';
+
+/** Options of a read. */
+export interface ReadOptions {
+  /** Also return each row's data file URI and position in it (columns ROW_FILE and ROW_POS). */
+  withPositions?: boolean;
+}
+
+/** Column names of a row's data file and position when read `withPositions`. */
+export const ROW_FILE = '__lk_file';
+export const ROW_POS = '__lk_pos';
+
+/** Local paths of Parquet files, checked to carry field ids. */
+async function localParquet(engine: Engine, io: FileIO, files: readonly LiveFile[]): Promise<string[]> {
   for (const f of files) {
     if (f.dataFile.fileFormat !== 'PARQUET') {
       throw new UnsupportedError(
-        `data file ${f.dataFile.filePath} is ${f.dataFile.fileFormat}; only Parquet is read`,
+        `file ${f.dataFile.filePath} is ${f.dataFile.fileFormat}; only Parquet is read`,
         {
           context: { file: f.dataFile.filePath },
         },
@@ -72,12 +70,49 @@ export async function readSql(
     paths,
     files.map((f) => f.dataFile.filePath),
   );
-  const map = schema.fields
-    .map((f) => {
-      if (!isPrimitive(f.type))
-        throw new UnsupportedError(`column ${f.name}: nested types are read from Foundation II on`);
-      return `${f.id}: {name: ${quoteLiteral(f.name)}, type: ${quoteLiteral(toDuckDBType(f.type))}, default_value: NULL}`;
-    })
-    .join(', ');
-  return `SELECT ${columns} FROM read_parquet([${paths.map(quoteLiteral).join(', ')}], schema = MAP {${map}})`;
+  return paths;
+}
+
+/**
+ * The SELECT that returns the rows of a scan under `schema`: its data files read by field id, minus
+ * the rows its delete files remove (see apply-deletes.ts).
+ */
+export async function readSql(
+  engine: Engine,
+  io: FileIO,
+  schema: Schema,
+  scan: readonly LiveFile[] | ScanPlan,
+  options: ReadOptions = {},
+): Promise<string> {
+  const plan: ScanPlan = Array.isArray(scan) ? { data: scan as LiveFile[], deletes: [] } : (scan as ScanPlan);
+  const files = plan.data;
+  const columns = schema.fields.map((f) => quoteIdent(f.name)).join(', ');
+  if (files.length === 0) {
+    const nulls = schema.fields.map((f) => `CAST(NULL AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`);
+    if (options.withPositions)
+      nulls.push(`CAST(NULL AS VARCHAR) AS ${ROW_FILE}`, `CAST(NULL AS BIGINT) AS ${ROW_POS}`);
+    return `SELECT ${nulls.join(', ')} WHERE false`;
+  }
+  const paths = await localParquet(engine, io, files);
+  const groups = await readGroups(
+    engine,
+    paths,
+    files.map((f) => f.dataFile.filePath),
+    schema,
+  );
+  if (plan.deletes.length === 0 && !options.withPositions) {
+    return `SELECT ${columns} FROM ${readGroupsFrom(groups)}`;
+  }
+  const deletePaths = await localParquet(engine, io, plan.deletes);
+  return deleteAwareSql({
+    schema,
+    columns: options.withPositions
+      ? `${columns}, __lk_uri AS ${ROW_FILE}, file_row_number AS ${ROW_POS}`
+      : columns,
+    groups,
+    data: files,
+    dataPaths: paths,
+    deletes: plan.deletes,
+    deletePaths,
+  });
 }
