@@ -107,7 +107,7 @@ describe('resolveConfig', () => {
 
   it('rejects unknown keys, naming the file, the place and a likely intended key', () => {
     expect(configError(() => resolveConfig({ catalgo: {} }, opts)).message).toBe(
-      'lakekit.yaml: unknown key "catalgo" at top level (did you mean "catalog"?); allowed: warehouse, catalog, s3',
+      'lakekit.yaml: unknown key "catalgo" at top level (did you mean "catalog"?); allowed: warehouse, catalog, s3, maintenance',
     );
     const nested = configError(() => resolveConfig({ catalog: { nmae: 'x' } }, opts));
     expect(nested.message).toMatch(/^lakekit\.yaml: unknown key "nmae" in catalog \(did you mean "name"\?\)/);

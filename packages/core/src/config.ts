@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { type MaintenanceConfig, maintenanceSchema, resolveMaintenance } from './maintenance-policy.js';
 
 /** Object storage settings (S3 or an S3-compatible server). */
 export interface S3Config {
@@ -29,6 +30,8 @@ export interface LakeConfig {
     readonly name: string;
   };
   readonly s3: S3Config | undefined;
+  /** Table maintenance policies (`maintenance:`), when configured. */
+  readonly maintenance?: MaintenanceConfig;
 }
 
 /** Accepts YAML booleans and the strings "true"/"false" (what `${VAR}` substitution yields). */
@@ -56,6 +59,7 @@ export const configFileShape = {
   warehouse: nonEmpty.optional(),
   catalog: catalogSchema.optional(),
   s3: s3Schema.optional(),
+  maintenance: maintenanceSchema.optional(),
 };
 
 /** The schema of the configuration file as written (snake_case keys, before resolution). */
@@ -119,6 +123,7 @@ export function resolveConfig(raw: unknown, opts: ResolveConfigOptions): LakeCon
           secretAccessKey: s3.secret_access_key,
         }
       : undefined,
+    ...(file.maintenance ? { maintenance: resolveMaintenance(file.maintenance) } : {}),
   };
 }
 
@@ -202,18 +207,23 @@ function valueAt(root: unknown, path: Path): unknown {
   return v;
 }
 
-/** Known keys of the strict object at `path`, for "did you mean" hints. */
+/** Known keys of the strict object at `path`, for "did you mean" hints (in a record: its values' keys). */
 function knownKeysAt(path: Path): string[] {
-  let shape: Record<string, unknown> = configFileShape;
-  for (const p of path) {
-    let s: unknown = shape[String(p)];
+  const unwrap = (s: unknown): unknown => {
     while (s instanceof z.ZodOptional || s instanceof z.ZodDefault || s instanceof z.ZodNullable) {
       s = s.unwrap();
     }
-    if (!(s instanceof z.ZodObject)) return [];
-    shape = s.shape as Record<string, unknown>;
+    return s;
+  };
+  let s: unknown = configFileSchema;
+  for (const p of path) {
+    s = unwrap(s);
+    if (s instanceof z.ZodRecord) s = s.valueType;
+    else if (s instanceof z.ZodObject) s = (s.shape as Record<string, unknown>)[String(p)];
+    else return [];
   }
-  return Object.keys(shape);
+  s = unwrap(s);
+  return s instanceof z.ZodObject ? Object.keys(s.shape as Record<string, unknown>) : [];
 }
 
 function editDistance(a: string, b: string): number {

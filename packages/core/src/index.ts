@@ -4,4 +4,5 @@ export * from './errors.js';
 export * from './file-io.js';
 export * from './identifier.js';
 export * from './json.js';
+export * from './maintenance-policy.js';
 export * from './types.js';

@@ -1,0 +1,186 @@
+/**
+ * The `maintenance:` section of lakekit.yaml: what table maintenance (snapshot expiry, compaction,
+ * manifest rewriting, orphan removal) does, per table with `defaults` for the rest. Durations (`7d`)
+ * and sizes (`128MB`) are validated where the file is read, so a typo fails when the configuration
+ * loads instead of at the nightly run, and resolved to milliseconds and bytes.
+ */
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+import { parseTableIdentifier } from './identifier.js';
+
+/** What maintenance does for one table; every key optional (unset: the table's or built-in default). */
+export interface MaintenancePolicy {
+  /** Expire snapshots older than this age in ms (default: table property history.expire.max-snapshot-age-ms, 5 days). */
+  readonly expireOlderThanMs?: number;
+  /** Snapshots of main's history always kept (default: history.expire.min-snapshots-to-keep, 1). */
+  readonly retainLast?: number;
+  /** Remove unreferenced files older than this age in ms (default 3 days). */
+  readonly orphanOlderThanMs?: number;
+  /** Whether to compact small and delete-heavy data files (default true). */
+  readonly compact?: boolean;
+  /** Target data file size in bytes for compaction (default 128 MiB). */
+  readonly targetFileSizeBytes?: number;
+  /** Rewrite the current snapshot's manifests once it has at least this many (default 100). */
+  readonly rewriteManifestsAt?: number;
+}
+
+/** The resolved `maintenance:` section. */
+export interface MaintenanceConfig {
+  readonly defaults: MaintenancePolicy;
+  /** By table name (`ns.table`). */
+  readonly tables: Readonly<Record<string, MaintenancePolicy>>;
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** `7d` → 604800000 (units ms, s, m, h, d, w); undefined when malformed. */
+export function tryParseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*(ms|s|m|h|d|w)\s*$/.exec(text);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * DURATION_UNITS[m[2]!]!;
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/** `128MB` → 134217728 (binary multiples: KB = KiB = 1024); a bare number is bytes; undefined when malformed. */
+export function tryParseSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = SIZE_UNITS[(m[2] || 'b').toLowerCase()];
+  if (unit === undefined) return undefined;
+  const bytes = Math.round(Number(m[1]) * unit);
+  return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+const DURATION_HINT = 'expected a whole number and a unit (ms, s, m, h, d, w), e.g. 7d, 12h, 30m';
+const SIZE_HINT = 'expected a positive size such as 128MB, 1GB, 512KB or a number of bytes';
+
+/** Parses a duration given on a command line; UsageError naming the option otherwise. */
+export function parseDuration(text: string, option: string): number {
+  const ms = tryParseDuration(text);
+  if (ms === undefined) throw new UsageError(`${option}: invalid duration "${text}": ${DURATION_HINT}`);
+  return ms;
+}
+
+/** Parses a size given on a command line; UsageError naming the option otherwise. */
+export function parseSize(text: string, option: string): number {
+  const bytes = tryParseSize(text);
+  if (bytes === undefined) throw new UsageError(`${option}: invalid size "${text}": ${SIZE_HINT}`);
+  return bytes;
+}
+
+/** Numbers and numeric strings (what `${VAR}` substitution yields) as text. */
+const asText = (v: unknown) => (typeof v === 'number' ? String(v) : v);
+
+const duration = z.preprocess(
+  asText,
+  z.string().superRefine((s, ctx) => {
+    if (tryParseDuration(s) === undefined)
+      ctx.addIssue({ code: 'custom', message: `invalid duration "${s}": ${DURATION_HINT}` });
+  }),
+);
+
+const size = z.preprocess(
+  asText,
+  z.string().superRefine((s, ctx) => {
+    if (tryParseSize(s) === undefined)
+      ctx.addIssue({ code: 'custom', message: `invalid size "${s}": ${SIZE_HINT}` });
+  }),
+);
+
+const positiveInt = z.preprocess(
+  (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+  z.number().superRefine((n, ctx) => {
+    if (!Number.isSafeInteger(n) || n < 1)
+      ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got ${n}` });
+  }),
+);
+
+const booleanish = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
+/** One policy as written (snake_case keys). */
+const policySchema = z.strictObject({
+  expire_older_than: duration.optional(),
+  retain_last: positiveInt.optional(),
+  orphan_older_than: duration.optional(),
+  compact: booleanish.optional(),
+  target_file_size: size.optional(),
+  rewrite_manifests_at: positiveInt.optional(),
+});
+
+/** The `maintenance:` section as written: `defaults` and `tables` keyed by `ns.table`. */
+export const maintenanceSchema = z.strictObject({
+  defaults: policySchema.optional(),
+  tables: z
+    .record(z.string(), policySchema)
+    .superRefine((tables, ctx) => {
+      for (const name of Object.keys(tables)) {
+        try {
+          parseTableIdentifier(name);
+        } catch {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `"${name}" is not a table name: expected <namespace>.<table>`,
+          });
+        }
+      }
+    })
+    .optional(),
+});
+
+/** The `maintenance:` section as written, after validation. */
+export type MaintenanceFile = z.infer<typeof maintenanceSchema>;
+
+function resolvePolicy(p: z.infer<typeof policySchema> | undefined): MaintenancePolicy {
+  if (p === undefined) return {};
+  const out: {
+    -readonly [K in keyof MaintenancePolicy]: MaintenancePolicy[K];
+  } = {};
+  if (p.expire_older_than !== undefined) out.expireOlderThanMs = tryParseDuration(p.expire_older_than)!;
+  if (p.retain_last !== undefined) out.retainLast = p.retain_last;
+  if (p.orphan_older_than !== undefined) out.orphanOlderThanMs = tryParseDuration(p.orphan_older_than)!;
+  if (p.compact !== undefined) out.compact = p.compact;
+  if (p.target_file_size !== undefined) out.targetFileSizeBytes = tryParseSize(p.target_file_size)!;
+  if (p.rewrite_manifests_at !== undefined) out.rewriteManifestsAt = p.rewrite_manifests_at;
+  return out;
+}
+
+/** Resolves a validated `maintenance:` section (camelCase, milliseconds and bytes). */
+export function resolveMaintenance(file: MaintenanceFile): MaintenanceConfig {
+  return {
+    defaults: resolvePolicy(file.defaults),
+    tables: Object.fromEntries(Object.entries(file.tables ?? {}).map(([k, v]) => [k, resolvePolicy(v)])),
+  };
+}
+
+/** The policy of one table: its own keys over `defaults` (empty when nothing is configured). */
+export function maintenancePolicyFor(
+  config: MaintenanceConfig | undefined,
+  table: string,
+): MaintenancePolicy {
+  if (config === undefined) return {};
+  return { ...config.defaults, ...(config.tables[table] ?? {}) };
+}
