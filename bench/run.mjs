@@ -3,7 +3,7 @@
 // `COPY (FROM read_csv(…)) TO '….parquet'` on the same file; alternated, after a warm-up of each.
 // Writes bench/RESULTS.md. Options: --rows N (default 1000000), --runs N (default 5).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,5 +89,9 @@ ${lakeMs.map((l, i) => `| ${i + 1} | ${l.toFixed(0)} | ${duckMs[i].toFixed(0)} |
 
 Target: median ratio ≤ 1.3.
 `;
-writeFileSync(join(root, 'bench', 'RESULTS.md'), report);
+// Keep the other sections (bench/run-ops.mjs writes "## Table operations").
+const resultsFile = join(root, 'bench', 'RESULTS.md');
+const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+const others = previous.indexOf('## Table operations');
+writeFileSync(resultsFile, others >= 0 ? `${report}\n${previous.slice(others)}` : report);
 process.stdout.write(report);

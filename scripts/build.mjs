@@ -2,7 +2,7 @@
 // packages are bundled (resolving hundreds of small CommonJS files, knex's lodash above all, cost more
 // start-up time than parsing one chunk); native and very large packages stay external, are loaded
 // lazily, and must be dependencies of @lakekit/cli, which this build checks.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { build } from 'esbuild';
 
@@ -23,12 +23,14 @@ const EXTERNAL = [
   'mariadb/*',
 ];
 
-// Chunk names carry content hashes: start from an empty folder so stale chunks do not pile up.
-rmSync('packages/cli/dist', { recursive: true, force: true });
+// Chunk names carry content hashes: build into a fresh folder (no stale chunks pile up) and swap it in
+// at the end, so a `lake` process running meanwhile never sees a half-written bundle.
+const outdir = `packages/cli/dist.tmp-${process.pid}`;
+rmSync(outdir, { recursive: true, force: true });
 
 const result = await build({
   entryPoints: { lake: 'packages/cli/src/main.ts' },
-  outdir: 'packages/cli/dist',
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -72,3 +74,6 @@ if (missing.size > 0) {
   );
   process.exit(1);
 }
+
+rmSync('packages/cli/dist', { recursive: true, force: true });
+renameSync(outdir, 'packages/cli/dist');

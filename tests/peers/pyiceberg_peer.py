@@ -2,8 +2,11 @@
 reads or writes tables, printing canonical JSON so the TypeScript tests can compare values exactly.
 
 Usage: python pyiceberg_peer.py <command> <json-args>
-  read      {"catalog": {...}, "table": "ns.t", "snapshot_id": "…"?}   -> {"columns": [...], "rows": [[…]], "snapshots": [...]}
+  read      {"catalog": {...}, "table": "ns.t", "snapshot_id": "…"?, "ref": "…"?}
+                                    -> {"columns": [...], "rows": [[…]], "snapshots": [...], "refs": {...}}
   create    {"catalog": {...}, "table": "ns.t"}                          -> PyIceberg creates, appends, evolves a table
+  append    {"catalog": {...}, "table": "ns.t", "rows": [{…}], "branch": "…"?}  -> {"snapshot_id": "…"}
+  tag       {"catalog": {...}, "table": "ns.t", "name": "…", "snapshot_id": "…"} -> {"refs": {...}}
 """
 import datetime
 import decimal
@@ -40,6 +43,11 @@ def canonical(v):
         return str(v)
     if isinstance(v, (bytes, bytearray)):
         return v.hex()
+    # Nested values: structs as objects, lists as arrays, maps (lists of key/value pairs) as [[k, v], …].
+    if isinstance(v, dict):
+        return {k: canonical(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [canonical(x) for x in v]
     return str(v)
 
 
@@ -54,7 +62,18 @@ def read(args):
     catalog = open_catalog(args["catalog"])
     table = catalog.load_table(args["table"])
     snapshot_id = int(args["snapshot_id"]) if args.get("snapshot_id") else None
-    scan = table.scan(snapshot_id=snapshot_id) if snapshot_id else table.scan()
+    if args.get("ref"):
+        snapshot = table.snapshot_by_name(args["ref"])
+        if snapshot is None:
+            raise SystemExit(f"table {args['table']} has no branch or tag {args['ref']}")
+        snapshot_id = snapshot.snapshot_id
+    scan_args = {}
+    if snapshot_id:
+        scan_args["snapshot_id"] = snapshot_id
+    if args.get("filter"):
+        # PyIceberg's own string filter syntax; it prunes by our partition values and bounds.
+        scan_args["row_filter"] = args["filter"]
+    scan = table.scan(**scan_args)
     arrow = scan.to_arrow()
     uuid_cols = {f.name for f in table.schema().fields if str(f.field_type) == "uuid"}
     rows = []
@@ -72,7 +91,41 @@ def read(args):
         "rows": rows,
         "snapshots": [str(s.snapshot_id) for s in table.snapshots()],
         "current": str(table.current_snapshot().snapshot_id) if table.current_snapshot() else None,
+        "refs": refs_of(table),
     }
+
+
+def refs_of(table):
+    """Branches and tags as PyIceberg parsed them (ids as strings)."""
+    return {
+        name: {
+            "snapshot_id": str(r.snapshot_id),
+            "type": str(r.snapshot_ref_type),
+            "max_ref_age_ms": r.max_ref_age_ms,
+            "max_snapshot_age_ms": r.max_snapshot_age_ms,
+            "min_snapshots_to_keep": r.min_snapshots_to_keep,
+        }
+        for name, r in table.refs().items()
+    }
+
+
+def append(args):
+    """PyIceberg appends rows (dicts by column name) to main or to a branch."""
+    catalog = open_catalog(args["catalog"])
+    table = catalog.load_table(args["table"])
+    data = pa.Table.from_pylist(args["rows"], schema=table.schema().as_arrow())
+    table.append(data, branch=args.get("branch") or "main")
+    table = catalog.load_table(args["table"])
+    snapshot = table.snapshot_by_name(args.get("branch") or "main")
+    return {"snapshot_id": str(snapshot.snapshot_id)}
+
+
+def tag(args):
+    """PyIceberg tags a snapshot."""
+    catalog = open_catalog(args["catalog"])
+    table = catalog.load_table(args["table"])
+    table.manage_snapshots().create_tag(int(args["snapshot_id"]), args["name"]).commit()
+    return {"refs": refs_of(catalog.load_table(args["table"]))}
 
 
 def create(args):
@@ -100,7 +153,7 @@ def create(args):
 
 def main():
     command, payload = sys.argv[1], json.loads(sys.argv[2])
-    result = {"read": read, "create": create}[command](payload)
+    result = {"read": read, "create": create, "append": append, "tag": tag}[command](payload)
     sys.stdout.write(json.dumps(result))
 
 

@@ -16,32 +16,51 @@ import {
   NotFoundError,
   parseTableIdentifier,
   quoteIdent,
+  UsageError,
 } from '@lakekit/core';
 import {
   appendFiles,
+  applyRowDelta,
   type ColumnSpec,
   type DataFile,
   type Engine,
+  evolvePartitionSpec,
+  isPartitionedBy,
   replaceFiles,
+  requireBranch,
+  resolvePartitionSpec,
   type SnapshotJson,
   type Table,
   writeDataFile,
 } from '@lakekit/iceberg';
+import { addMissingColumns } from './evolve-table.js';
 
 /** What to load and where. */
 export interface LoadRequest {
   inputs: string[];
   table: string;
-  mode: 'append' | 'replace';
+  mode: 'append' | 'replace' | 'merge' | 'overwrite';
+  /** Predicate for `overwrite`: the rows the file's rows replace. */
+  where?: string;
+  /** Key columns for `merge`. */
+  key?: string[];
+  /** Partitioning of a new table, or a new spec for an existing one (`day(ts), bucket(16, id)`). */
+  partitionBy?: string;
   format?: 'csv' | 'jsonl' | 'parquet';
   delimiter?: string;
+  /** The branch to commit to (default main); it must exist. */
+  branch?: string;
+  /** Add file columns an existing table lacks as optional columns (else they are an error). */
+  evolve?: boolean;
 }
 
 /** What a load did. */
 export interface LoadResult {
   table: string;
   created: boolean;
-  mode: 'append' | 'replace';
+  mode: 'append' | 'replace' | 'merge' | 'overwrite';
+  /** Rows a merge replaced (matched by key). */
+  replacedRows?: number;
   files: string[];
   rows: number;
   snapshot: SnapshotJson;
@@ -91,6 +110,68 @@ function progress(): { done(phase: string, next?: string): void; clear(): void }
   };
 }
 
+/**
+ * `--mode merge`: rows whose key matches a file row are replaced by it (merge-on-read), others
+ * appended. `--mode overwrite --where <predicate>`: the rows matching the predicate are replaced by
+ * the file's rows (overwrite by filter), in one snapshot.
+ */
+async function mergeRows(
+  table: Table,
+  engine: Engine,
+  request: LoadRequest,
+  input: {
+    rowsSql: string;
+    rowsColumns: string[];
+    paths: readonly string[];
+    where: string;
+    created: boolean;
+    status: ReturnType<typeof progress>;
+  },
+): Promise<LoadResult> {
+  const keys = request.mode === 'merge' ? (request.key ?? []) : [];
+  if (request.mode === 'merge' && keys.length === 0)
+    throw new UsageError('--mode merge needs --key <column,…> (the columns that identify a row)');
+  if (request.mode === 'overwrite' && !request.where)
+    throw new UsageError('--mode overwrite needs --where <predicate> (the rows the file replaces)');
+  for (const k of keys) {
+    if (!table.schema().fields.some((f) => f.name === k)) {
+      throw new UsageError(`--key ${k}: table ${table.name} has no column ${k}`, {
+        context: { table: table.name, column: k },
+      });
+    }
+    if (!input.rowsColumns.includes(k)) {
+      throw new DataError(`${input.where} has no key column ${k}`, {
+        context: { file: input.paths[0], column: k },
+      });
+    }
+  }
+  let result: Awaited<ReturnType<typeof applyRowDelta>>;
+  try {
+    result = await applyRowDelta(table, engine, {
+      ...(keys.length > 0 ? { keyColumns: keys } : {}),
+      ...(request.where ? { where: request.where } : {}),
+      rowsSql: input.rowsSql,
+      rowsColumns: input.rowsColumns,
+      summary: { 'lakekit.operation': request.mode, 'lakekit.source': input.where.slice(0, 500) },
+      ...(request.branch !== undefined ? { branch: request.branch } : {}),
+    });
+  } catch (e) {
+    throw readError(e, input.paths);
+  }
+  input.status.done(request.mode);
+  if (!result.snapshot)
+    throw new DataError(`${input.where} has no rows to load`, { context: { file: input.paths[0] } });
+  return {
+    table: table.name,
+    created: input.created,
+    mode: request.mode,
+    files: [...input.paths],
+    rows: result.addedRows,
+    replacedRows: result.deletedRows,
+    snapshot: result.snapshot,
+  };
+}
+
 /** What a load works with; the catalog may still be opening (it opens while DuckDB sniffs the files). */
 export interface LoadDependencies {
   engine: Engine;
@@ -132,7 +213,19 @@ async function load(
   let created = false;
   if (await catalog.tableExists(id)) {
     table = await catalog.loadTable(id);
+    // A different --partition-by evolves the spec: new data is written with it, old files keep theirs.
+    if (request.partitionBy !== undefined && !isPartitionedBy(table.metadata, request.partitionBy)) {
+      await evolvePartitionSpec(table, request.partitionBy);
+    }
+    if (request.branch !== undefined) requireBranch(table, request.branch);
   } else {
+    if (request.branch !== undefined && request.branch !== 'main') {
+      throw new NotFoundError(
+        'table',
+        `table ${request.table} does not exist, so it has no branch ${request.branch}`,
+        { context: { table: request.table, branch: request.branch } },
+      );
+    }
     if (!(await catalog.namespaceExists(id.namespace))) {
       await catalog.createNamespace(id.namespace).catch((e: unknown) => {
         if (!(e instanceof LakeError && e.code === 'namespace_already_exists')) throw e;
@@ -152,12 +245,18 @@ async function load(
         );
       }
     });
-    table = await catalog.createTable(id, columns);
+    table = await catalog.createTable(
+      id,
+      columns,
+      {},
+      request.partitionBy !== undefined ? { partitionBy: request.partitionBy } : {},
+    );
     created = true;
   }
   status.done('table', 'writing Parquet');
 
   try {
+    if (request.evolve && !created) await addMissingColumns(table, description.columns, where);
     // Match file columns to table columns by name (exactly, else ignoring case).
     const fields = table.schema().fields;
     const projection: string[] = [];
@@ -168,12 +267,22 @@ async function load(
         fields.find((f) => f.name.toLowerCase() === c.name.toLowerCase());
       if (!field) {
         throw new DataError(
-          `${where} has column "${c.name}", which table ${table.name} does not have (its columns: ${fields.map((f) => f.name).join(', ')})`,
+          `${where} has column "${c.name}", which table ${table.name} does not have (its columns: ${fields.map((f) => f.name).join(', ')}; load with --evolve to add it)`,
           { context: { file: paths[0], table: table.name, column: c.name } },
         );
       }
       projection.push(`${quoteIdent(c.name)} AS ${quoteIdent(field.name)}`);
       sourceColumns.push(field.name);
+    }
+    if (request.mode === 'merge' || request.mode === 'overwrite') {
+      return await mergeRows(table, engine, request, {
+        rowsSql: `SELECT ${projection.join(', ')} FROM (${description.readSql})`,
+        rowsColumns: sourceColumns,
+        paths,
+        where,
+        created,
+        status,
+      });
     }
     let dataFiles: DataFile[];
     try {
@@ -185,18 +294,20 @@ async function load(
         schema: table.schema(),
         tableLocation: table.metadata.location,
         tableName: table.name,
+        partitionSpec: resolvePartitionSpec(table.metadata),
       });
     } catch (e) {
       throw readError(e, paths);
     }
     status.done('write', 'committing');
     const summary = { 'lakekit.operation': 'load', 'lakekit.source': where.slice(0, 500) };
+    const branch = request.branch !== undefined ? { branch: request.branch } : {};
     let snapshot: SnapshotJson;
     try {
       snapshot =
         request.mode === 'replace'
-          ? await replaceFiles(table, dataFiles, { summary })
-          : await appendFiles(table, dataFiles, { summary });
+          ? await replaceFiles(table, dataFiles, { summary, ...branch })
+          : await appendFiles(table, dataFiles, { summary, ...branch });
     } catch (e) {
       await Promise.all(dataFiles.map((f) => catalog.io.delete(f.filePath).catch(() => undefined)));
       throw e;

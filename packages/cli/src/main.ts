@@ -46,9 +46,26 @@ function buildProgram(): Command {
     .argument('<files...>', 'files, globs or s3:// URIs')
     .requiredOption('-t, --table <ns.table>', 'target table')
     .addOption(
-      new Option('-m, --mode <mode>', 'append rows, or replace all rows atomically')
-        .choices(['append', 'replace'])
+      new Option(
+        '-m, --mode <mode>',
+        'append rows; replace all rows atomically; merge (upsert) by --key; overwrite the rows matching --where',
+      )
+        .choices(['append', 'replace', 'merge', 'overwrite'])
         .default('append'),
+    )
+    .option(
+      '-p, --partition-by <spec>',
+      'partition spec, e.g. "day(created_at), bucket(16, id)" (evolves an existing table)',
+    )
+    .option(
+      '-w, --where <predicate>',
+      'for --mode overwrite: SQL predicate selecting the rows the file replaces',
+    )
+    .option('-k, --key <columns>', 'key columns for --mode merge (comma-separated)', (v) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== ''),
     )
     .addOption(
       new Option('--format <format>', 'file format (default: by extension)').choices([
@@ -58,6 +75,8 @@ function buildProgram(): Command {
       ]),
     )
     .option('--delimiter <char>', 'CSV delimiter (default: detected)')
+    .option('-b, --branch <name>', 'commit to this branch of the table instead of main (it must exist)')
+    .option('--evolve', 'add file columns the table lacks as new optional columns')
     .action(action(() => import('./commands/load.js').then((m) => m.loadCommand as Action)));
 
   const table = program.command('table').description('inspect and manage tables');
@@ -67,6 +86,38 @@ function buildProgram(): Command {
     .description('list tables')
     .action(action(() => import('./commands/table.js').then((m) => m.tableList as Action)));
   table
+    .command('delete')
+    .argument('<table>', 'ns.table')
+    .requiredOption(
+      '-w, --where <predicate>',
+      'SQL predicate over the table columns selecting the rows to delete',
+    )
+    .description('delete rows (marked with position delete files; files that lose most rows are rewritten)')
+    .action(action(() => import('./commands/table-delete.js').then((m) => m.tableDelete as Action)));
+  table
+    .command('alter')
+    .argument('<table>', 'ns.table')
+    .argument('<action>', 'add-column, rename-column, drop-column, move-column, widen-column, make-optional')
+    .argument('[args...]', "the action's column name(s) and type")
+    .option('--first', 'add-column/move-column: put the column first')
+    .option('--after <column>', 'add-column/move-column: put the column after this sibling')
+    .option('--before <column>', 'add-column/move-column: put the column before this sibling')
+    .option('--doc <text>', 'add-column: documentation of the new column')
+    .description('evolve the schema by field id (data files are not rewritten)')
+    .addHelpText(
+      'after',
+      `
+Actions (nested fields by dotted path, e.g. address.zip; types as Iceberg writes them):
+  add-column <name> <type> [--first|--after col|--before col] [--doc text]   (added as optional)
+  rename-column <name> <new-name>
+  drop-column <name>
+  move-column <name> --first|--after col|--before col
+  widen-column <name> <type>     int → long, float → double, decimal(P, S) → decimal(P2, S)
+  make-optional <name>
+`,
+    )
+    .action(action(() => import('./commands/table-alter.js').then((m) => m.tableAlter as Action)));
+  table
     .command('show')
     .argument('<table>', 'ns.table')
     .description('schema, location and current snapshot of a table')
@@ -74,6 +125,7 @@ function buildProgram(): Command {
   table
     .command('history')
     .argument('<table>', 'ns.table')
+    .option('-b, --branch <name>', 'mark the history of this branch instead of main')
     .description('snapshots of a table, oldest first')
     .action(action(() => import('./commands/table.js').then((m) => m.tableHistory as Action)));
   table
@@ -82,6 +134,75 @@ function buildProgram(): Command {
     .requiredOption('--to <snapshot-id>', 'snapshot to make current')
     .description('point the table back at an earlier snapshot')
     .action(action(() => import('./commands/table.js').then((m) => m.tableRollback as Action)));
+  const refs = () => import('./commands/table-refs.js');
+  table
+    .command('branch')
+    .argument('<table>', 'ns.table')
+    .argument('<name>', 'branch name (letters, digits, _ - .)')
+    .option('--from <snapshot-id>', "snapshot to start at (default: main's current snapshot)")
+    .option('--max-ref-age-ms <ms>', 'retention: how long the branch itself is kept')
+    .option('--max-snapshot-age-ms <ms>', 'retention: how long snapshots of the branch are kept')
+    .option('--min-snapshots-to-keep <n>', 'retention: snapshots of the branch always kept')
+    .description('create a branch (commit to it with lake load --branch)')
+    .action(action(() => refs().then((m) => m.tableBranch as Action)));
+  table
+    .command('tag')
+    .argument('<table>', 'ns.table')
+    .argument('<name>', 'tag name (letters, digits, _ - .)')
+    .option('--snapshot <snapshot-id>', "snapshot to tag (default: main's current snapshot)")
+    .option('--max-ref-age-ms <ms>', 'retention: how long the tag is kept')
+    .description('create a tag: a name for one snapshot')
+    .action(action(() => refs().then((m) => m.tableTag as Action)));
+  table
+    .command('refs')
+    .argument('<table>', 'ns.table')
+    .description('list the branches and tags of a table')
+    .action(action(() => refs().then((m) => m.tableRefs as Action)));
+  table
+    .command('drop-ref')
+    .argument('<table>', 'ns.table')
+    .argument('<name>', 'branch or tag (not main)')
+    .description('drop a branch or tag')
+    .action(action(() => refs().then((m) => m.tableDropRef as Action)));
+  table
+    .command('fast-forward')
+    .argument('<table>', 'ns.table')
+    .requiredOption('--to <ref>', 'branch (or tag) whose head to move to')
+    .option('--branch <name>', 'branch to move', 'main')
+    .description("move a branch to another ref's head when that is a fast-forward (publish an audit branch)")
+    .action(action(() => refs().then((m) => m.tableFastForward as Action)));
+  const maintenance = () => import('./commands/table-maintenance.js');
+  table
+    .command('expire')
+    .argument('<table>', 'ns.table')
+    .option('--older-than <age>', 'expire snapshots older than this (7d, 12h, 30m; default: policy, else 5d)')
+    .option('--retain-last <n>', "always keep this many of each branch's newest snapshots (default 1)")
+    .option('--dry-run', 'list what would be expired and deleted, change nothing')
+    .description('expire old snapshots (never what a branch or tag keeps); delete the files only they used')
+    .action(action(() => maintenance().then((m) => m.tableExpire as Action)));
+  table
+    .command('remove-orphans')
+    .argument('<table>', 'ns.table')
+    .option('--older-than <age>', 'only files older than this (default: policy, else 3d)')
+    .option('--dry-run', 'list the orphan files, delete nothing')
+    .description('delete files under the table location that no snapshot or metadata file references')
+    .action(action(() => maintenance().then((m) => m.tableRemoveOrphans as Action)));
+  table
+    .command('rewrite-manifests')
+    .argument('<table>', 'ns.table')
+    .description("merge the current snapshot's small manifests into fewer (no data change)")
+    .action(action(() => maintenance().then((m) => m.tableRewriteManifests as Action)));
+  table
+    .command('compact')
+    .argument('<table>', 'ns.table')
+    .option('--target-file-size <size>', 'size to pack data files up to (default: policy, else 128MB)')
+    .description('rewrite small data files, and files thinned out by deletes, into fewer larger ones')
+    .action(action(() => maintenance().then((m) => m.tableCompact as Action)));
+  table
+    .command('maintain')
+    .argument('<table>', 'ns.table')
+    .description("run the table's maintenance policy (lakekit.yaml maintenance:, else the defaults)")
+    .action(action(() => maintenance().then((m) => m.tableMaintain as Action)));
   table
     .command('drop')
     .argument('<table>', 'ns.table')
@@ -106,7 +227,7 @@ function buildProgram(): Command {
     .command('query')
     .argument(
       '<sql>',
-      'a SELECT over ns.table names; time travel with AT (VERSION => id) or AT (TIMESTAMP => ...)',
+      "a SELECT over ns.table names; time travel with AT (VERSION => id), AT (VERSION => 'branch-or-tag') or AT (TIMESTAMP => ...)",
     )
     .option('--limit <n>', 'at most this many rows', (v) => Number.parseInt(v, 10))
     .description('run SQL over tables as the local administrator')

@@ -68,6 +68,22 @@ describe('commits', () => {
     expect(reloaded.metadata['metadata-log']).toHaveLength(2);
   });
 
+  it('merges small manifests once a snapshot would list more than commit.manifest.min-count-to-merge', async () => {
+    const io = new MemoryFileIO();
+    const backend = new MemoryCatalogBackend();
+    const t = await newTable(io, backend);
+    t.metadata.properties['commit.manifest.min-count-to-merge'] = '5';
+    for (let i = 0; i < 12; i++) await appendFiles(t, [fakeFile(i, 1)]);
+    const { readManifestList } = await import('./scan.js');
+    const manifests = await readManifestList(io, t.currentSnapshot()!);
+    expect(manifests.length).toBeLessThanOrEqual(5);
+    const files = await planFiles(io, t.currentSnapshot());
+    expect(files.map((f) => Number(f.sequenceNumber)).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
+    expect(t.currentSnapshot()!.summary['total-data-files']).toBe('12');
+  });
+
   it('rebases an append that lost the race: no commit is lost', async () => {
     const io = new MemoryFileIO();
     const backend = new MemoryCatalogBackend();

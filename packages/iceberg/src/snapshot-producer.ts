@@ -8,7 +8,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CommitConflictError, NotFoundError } from '@lakekit/core';
-import { encodeManifest, encodeManifestList } from './avro/index.js';
+import { encodeManifest, encodeManifestList, type PartitionFieldDescriptor } from './avro/index.js';
 import type { CommitHook } from './catalog-backend.js';
 import { commitMetadata } from './commit-metadata.js';
 import {
@@ -21,6 +21,7 @@ import {
 } from './manifest-model.js';
 import { stripSlash } from './metadata-files.js';
 import { partitionFieldDescriptors } from './partition-descriptors.js';
+import { partitionSummaries } from './partitioning/partition-summary.js';
 import { readManifestEntries, readManifestList } from './scan.js';
 import { schemaToJson } from './schema.js';
 import type { Table } from './table.js';
@@ -114,7 +115,8 @@ function summarize(
   return { ...s, ...extra, operation } as SnapshotJson['summary'];
 }
 
-async function writeManifest(
+/** Writes one manifest of `entries` (spec `specId`) under the table's metadata folder. */
+export async function writeManifest(
   table: Table,
   base: TableMetadata,
   specId: number,
@@ -135,13 +137,16 @@ async function writeManifest(
   return { path, length: bytes.length };
 }
 
-function manifestFileFor(
+/** The manifest list entry of a written manifest (counts and min sequence number from its entries). */
+export function manifestFileFor(
   written: { path: string; length: number },
   specId: number,
   content: ManifestContent,
   snapshotId: bigint,
   sequenceNumber: bigint,
   entries: ManifestEntry[],
+  /** The partition spec's fields, for the partition summaries (none: no summaries). */
+  partitionFields: readonly PartitionFieldDescriptor[] = [],
 ): ManifestFile {
   const of = (st: number) => entries.filter((e) => e.status === st);
   const rows = (es: ManifestEntry[]) => es.reduce((a, e) => a + e.dataFile.recordCount, 0);
@@ -165,7 +170,10 @@ function manifestFileFor(
     addedRowsCount: rows(of(EntryStatus.ADDED)),
     existingRowsCount: rows(of(EntryStatus.EXISTING)),
     deletedRowsCount: rows(of(EntryStatus.DELETED)),
-    partitions: [],
+    partitions: partitionSummaries(
+      partitionFields,
+      entries.filter((e) => e.status !== EntryStatus.DELETED).map((e) => e.dataFile.partition),
+    ),
   };
 }
 
@@ -176,6 +184,11 @@ export function branchHead(md: TableMetadata, branch: string): SnapshotJson | un
     if (branch === 'main') return undefined;
     throw new NotFoundError('branch', `branch ${branch} does not exist`, { context: { branch } });
   }
+  // A tag pins its snapshot: committing to it would silently turn it into a branch.
+  if (ref.type !== 'branch')
+    throw new NotFoundError('branch', `${branch} is a tag, not a branch: commit to a branch`, {
+      context: { branch },
+    });
   return snapshotById(md, ref['snapshot-id']);
 }
 
@@ -206,12 +219,18 @@ export async function commitSnapshot(table: Table, change: SnapshotChange): Prom
         }
         const sequenceNumber = base['last-sequence-number'] + 1n;
         if (addedManifests.length === 0 && added.length > 0) {
-          for (const [content, files] of [
-            [ManifestContent.DATA, added.filter((f) => f.content === FileContent.DATA)],
-            [ManifestContent.DELETES, added.filter((f) => f.content !== FileContent.DATA)],
-          ] as const) {
-            if (files.length === 0) continue;
-            const entries: ManifestEntry[] = files.map((f) => ({
+          // One manifest per content (data / deletes) and partition spec of the added files.
+          const groups = new Map<string, { content: ManifestContent; specId: number; files: DataFile[] }>();
+          for (const f of added) {
+            const content = f.content === FileContent.DATA ? ManifestContent.DATA : ManifestContent.DELETES;
+            const fileSpec = f.specId ?? specId;
+            const key = `${content}/${fileSpec}`;
+            const g = groups.get(key) ?? { content, specId: fileSpec, files: [] };
+            g.files.push(f);
+            groups.set(key, g);
+          }
+          for (const g of groups.values()) {
+            const entries: ManifestEntry[] = g.files.map((f) => ({
               status: EntryStatus.ADDED,
               snapshotId,
               sequenceNumber: null,
@@ -221,12 +240,22 @@ export async function commitSnapshot(table: Table, change: SnapshotChange): Prom
             const w = await writeManifest(
               table,
               base,
-              specId,
-              content === ManifestContent.DATA ? 'data' : 'deletes',
+              g.specId,
+              g.content === ManifestContent.DATA ? 'data' : 'deletes',
               entries,
             );
             kept.push(w.path);
-            addedManifests.push(manifestFileFor(w, specId, content, snapshotId, 0n, entries));
+            addedManifests.push(
+              manifestFileFor(
+                w,
+                g.specId,
+                g.content,
+                snapshotId,
+                0n,
+                entries,
+                partitionFieldDescriptors(base, g.specId),
+              ),
+            );
           }
         }
         const written: string[] = [];
@@ -237,6 +266,9 @@ export async function commitSnapshot(table: Table, change: SnapshotChange): Prom
         }));
         const removed: DataFile[] = [];
         for (const m of parent ? await readManifestList(table.io, parent) : []) {
+          // A manifest of only DELETED entries recorded its removals in the parent snapshot; the new
+          // snapshot does not carry it (as Iceberg Java drops them). Unknown counts (-1, v1) are kept.
+          if (m.addedFilesCount === 0 && m.existingFilesCount === 0) continue;
           const touches = change.removeAll || removedPaths.size > 0;
           if (!touches) {
             manifests.push(m);
@@ -264,7 +296,15 @@ export async function commitSnapshot(table: Table, change: SnapshotChange): Prom
           );
           written.push(w.path);
           manifests.push(
-            manifestFileFor(w, m.partitionSpecId, m.content, snapshotId, sequenceNumber, rewritten),
+            manifestFileFor(
+              w,
+              m.partitionSpecId,
+              m.content,
+              snapshotId,
+              sequenceNumber,
+              rewritten,
+              partitionFieldDescriptors(base, m.partitionSpecId),
+            ),
           );
         }
         if (!change.removeAll && removed.length !== removedPaths.size) {
@@ -274,6 +314,11 @@ export async function commitSnapshot(table: Table, change: SnapshotChange): Prom
             `table ${table.name}: ${gone.length} file(s) this ${change.operation} replaces are no longer live (a concurrent commit removed them), e.g. ${gone[0]}`,
             { context: { table: table.name, file: gone[0] } },
           );
+        }
+        const merged = await mergeManifestsIfMany(table, base, manifests, snapshotId, sequenceNumber);
+        if (merged) {
+          written.push(...merged.written);
+          manifests.splice(0, manifests.length, ...merged.manifests);
         }
         const listPath = `${stripSlash(base.location)}/metadata/snap-${snapshotId}-${written.length}-${randomUUID()}.avro`;
         await table.io.write(
@@ -310,7 +355,7 @@ export async function commitSnapshot(table: Table, change: SnapshotChange): Prom
 }
 
 /** Metadata with a new snapshot at the head of `branch`. */
-function withSnapshot(base: TableMetadata, branch: string, snapshot: SnapshotJson): TableMetadata {
+export function withSnapshot(base: TableMetadata, branch: string, snapshot: SnapshotJson): TableMetadata {
   const now = snapshot['timestamp-ms'];
   const md: TableMetadata = {
     ...base,
@@ -350,4 +395,66 @@ export function replaceFiles(
   options: CommitOptions = {},
 ): Promise<SnapshotJson> {
   return commitSnapshot(table, { ...options, operation: 'overwrite', added: files, removeAll: true });
+}
+
+/**
+ * Automatic manifest merging (as Iceberg Java's `commit.manifest-merge.enabled`): once a snapshot
+ * would list more than `commit.manifest.min-count-to-merge` (default 100) data manifests of one spec,
+ * the small ones (under `commit.manifest.target-size-bytes`, default 8 MiB) are merged into one, so
+ * planning reads few manifests however many commits the table has seen. Entries keep their snapshot
+ * ids and sequence numbers; DELETED entries of earlier snapshots are dropped.
+ */
+async function mergeManifestsIfMany(
+  table: Table,
+  base: TableMetadata,
+  manifests: ManifestFile[],
+  snapshotId: bigint,
+  sequenceNumber: bigint,
+): Promise<{ manifests: ManifestFile[]; written: string[] } | undefined> {
+  const props = base.properties;
+  if (props['commit.manifest-merge.enabled'] === 'false') return undefined;
+  const minCount = Number(props['commit.manifest.min-count-to-merge'] ?? 100);
+  const target = Number(props['commit.manifest.target-size-bytes'] ?? 8 * 1024 * 1024);
+  const out: ManifestFile[] = [];
+  const written: string[] = [];
+  const bySpec = new Map<number, ManifestFile[]>();
+  for (const m of manifests) {
+    if (m.content !== ManifestContent.DATA) out.push(m);
+    else bySpec.set(m.partitionSpecId, [...(bySpec.get(m.partitionSpecId) ?? []), m]);
+  }
+  let changed = false;
+  for (const [specId, group] of bySpec) {
+    const small = group.filter((m) => m.manifestLength < target);
+    if (group.length <= minCount || small.length < 2) {
+      out.push(...group);
+      continue;
+    }
+    changed = true;
+    out.push(...group.filter((m) => m.manifestLength >= target));
+    const entries: ManifestEntry[] = [];
+    for (const m of small) {
+      for (const e of await readManifestEntries(table.io, m)) {
+        if (e.status === EntryStatus.DELETED && e.snapshotId !== snapshotId) continue;
+        entries.push(
+          e.status === EntryStatus.ADDED && e.snapshotId !== snapshotId
+            ? { ...e, status: EntryStatus.EXISTING }
+            : e,
+        );
+      }
+    }
+    const w = await writeManifest(table, base, specId, 'data', entries);
+    written.push(w.path);
+    out.push(
+      manifestFileFor(
+        w,
+        specId,
+        ManifestContent.DATA,
+        snapshotId,
+        sequenceNumber,
+        entries,
+        partitionFieldDescriptors(base, specId),
+      ),
+    );
+  }
+  return changed ? { manifests: out, written } : undefined;
 }

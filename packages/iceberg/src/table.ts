@@ -9,11 +9,14 @@ import {
   type TableIdentifier,
   UsageError,
 } from '@lakekit/core';
+import { ancestorIds } from './ancestry.js';
 import type { CatalogBackend } from './catalog-backend.js';
 import type { Engine } from './duckdb-engine.js';
+import type { Expression } from './expressions/index.js';
 import { readMetadata } from './metadata-files.js';
+import { type ResolvedPartitionField, resolvePartitionSpec } from './partition-descriptors.js';
 import { readSql } from './read-sql.js';
-import { type LiveFile, planFiles } from './scan.js';
+import { type LiveFile, planFiles, planScan } from './scan.js';
 import type { Schema } from './schema.js';
 import {
   currentSchema,
@@ -32,13 +35,15 @@ export interface HistoryEntry {
   timestampMs: number;
   operation: string;
   summary: Record<string, string>;
-  /** Whether the snapshot is `main` or one of its ancestors. */
+  /** Whether the snapshot is the head of the branch asked for (default `main`) or one of its ancestors. */
   isCurrentAncestor: boolean;
   isCurrent: boolean;
+  /** The branches whose history contains the snapshot. */
+  branches: string[];
 }
 
-/** Which snapshot to read: the current one, one by id, or the one current at a time. */
-export type SnapshotSelector = { snapshotId: bigint } | { timestampMs: number } | undefined;
+/** Which snapshot to read: the current one, one by id, the one current at a time, or a branch's or tag's. */
+export type SnapshotSelector = { snapshotId: bigint } | { timestampMs: number } | { ref: string } | undefined;
 
 /** A table and its current metadata. */
 export class Table {
@@ -82,6 +87,20 @@ export class Table {
   /** Resolves a selector to a snapshot (undefined for an empty table read at its current state). */
   snapshot(selector: SnapshotSelector): SnapshotJson | undefined {
     if (selector === undefined) return this.currentSnapshot();
+    if ('ref' in selector) {
+      const ref = this.metadata.refs[selector.ref];
+      if (ref === undefined && selector.ref === 'main') return undefined; // an empty table
+      const s = ref === undefined ? undefined : snapshotById(this.metadata, ref['snapshot-id']);
+      if (!s) {
+        const why = ref
+          ? `${ref.type} ${selector.ref} points at snapshot ${ref['snapshot-id']}, which it no longer has`
+          : `no branch or tag named ${selector.ref}`;
+        throw new NotFoundError('ref', `table ${this.name} has ${why}`, {
+          context: { table: this.name, ref: selector.ref },
+        });
+      }
+      return s;
+    }
     if ('snapshotId' in selector) {
       const s = snapshotById(this.metadata, selector.snapshotId);
       if (!s) {
@@ -108,8 +127,13 @@ export class Table {
     return s;
   }
 
-  /** The schema a snapshot was written with (time travel reads with it). */
-  schemaFor(snapshot: SnapshotJson | undefined): Schema {
+  /**
+   * The schema a snapshot was written with (time travel and tags read with it); a read at a branch
+   * (and a read of the current state, no selector) uses the table's current schema, as Iceberg does.
+   */
+  schemaFor(snapshot: SnapshotJson | undefined, selector?: SnapshotSelector): Schema {
+    if (selector === undefined || ('ref' in selector && this.metadata.refs[selector.ref]?.type === 'branch'))
+      return this.schema();
     if (snapshot?.['schema-id'] === undefined) return this.schema();
     return schemaById(this.metadata, snapshot['schema-id']);
   }
@@ -120,25 +144,37 @@ export class Table {
   }
 
   /** A DuckDB SELECT over the rows of a snapshot, read by field id. */
-  async readSql(engine: Engine, selector?: SnapshotSelector): Promise<string> {
+  async readSql(engine: Engine, selector?: SnapshotSelector, filter?: Expression): Promise<string> {
     const snapshot = this.snapshot(selector);
-    return readSql(engine, this.io, this.schemaFor(snapshot), await planFiles(this.io, snapshot));
+    const schema = this.schemaFor(snapshot, selector);
+    const plan = await planScan(
+      this.io,
+      snapshot,
+      filter ? { filter, schema, specs: this.partitionSpecs() } : undefined,
+    );
+    return readSql(engine, this.io, schema, plan);
   }
 
-  /** Snapshots oldest first, marked when they are `main` or its ancestors. */
-  history(): HistoryEntry[] {
-    const current = this.currentSnapshot();
-    const ancestors = new Set<bigint>();
-    for (
-      let s = current;
-      s;
-      s =
-        s['parent-snapshot-id'] === undefined
-          ? undefined
-          : snapshotById(this.metadata, s['parent-snapshot-id'])
-    ) {
-      ancestors.add(s['snapshot-id']);
+  /** The table's partition specs by id, resolved (specs whose source columns are gone are left out). */
+  partitionSpecs(): Map<number, ResolvedPartitionField[]> {
+    const out = new Map<number, ResolvedPartitionField[]>();
+    for (const s of this.metadata['partition-specs']) {
+      try {
+        out.set(s['spec-id'], resolvePartitionSpec(this.metadata, s['spec-id']));
+      } catch {
+        // unresolvable spec: its files are simply not pruned by partition
+      }
     }
+    return out;
+  }
+
+  /** Snapshots oldest first, marked when they are the head of `branch` (default `main`) or its ancestors. */
+  history(branch = 'main'): HistoryEntry[] {
+    const current = this.snapshot({ ref: branch });
+    const ancestors = ancestorIds(this.metadata, current?.['snapshot-id']);
+    const onBranch = Object.entries(this.metadata.refs)
+      .filter(([, r]) => r.type === 'branch')
+      .map(([name, r]) => [name, ancestorIds(this.metadata, r['snapshot-id'])] as const);
     return [...this.metadata.snapshots]
       .sort(
         (a, b) =>
@@ -153,6 +189,7 @@ export class Table {
         summary: s.summary,
         isCurrentAncestor: ancestors.has(s['snapshot-id']),
         isCurrent: current?.['snapshot-id'] === s['snapshot-id'],
+        branches: onBranch.filter(([, ids]) => ids.has(s['snapshot-id'])).map(([name]) => name),
       }));
   }
 

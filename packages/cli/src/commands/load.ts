@@ -1,4 +1,4 @@
-/** `lake load <files…> --table ns.table [--mode append|replace]` */
+/** `lake load <files…> --table ns.table [--mode append|replace|merge --key cols]` */
 import type { CommandContext } from '../context.js';
 import { loadFiles } from '../load-files.js';
 import { printJson } from '../output.js';
@@ -9,9 +9,13 @@ export async function loadCommand(
   inputs: string[],
   opts: {
     table: string;
-    mode: 'append' | 'replace';
+    mode: 'append' | 'replace' | 'merge' | 'overwrite';
+    where?: string;
+    key?: string[];
+    partitionBy?: string;
     format?: 'csv' | 'jsonl' | 'parquet';
     delimiter?: string;
+    branch?: string;
   },
 ): Promise<number> {
   // DuckDB first: the catalog then opens while DuckDB sniffs the files on its own threads.
@@ -25,13 +29,22 @@ export async function loadCommand(
       table: result.table,
       created: result.created,
       mode: result.mode,
+      ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
       rows: result.rows,
+      ...(result.replacedRows !== undefined ? { replacedRows: result.replacedRows } : {}),
       snapshotId: result.snapshot['snapshot-id'],
       totalRecords: Number(result.snapshot.summary['total-records'] ?? 0),
     });
   } else {
+    const verb = { append: 'loaded', replace: 'replaced', merge: 'merged', overwrite: 'overwrote with' }[
+      result.mode
+    ];
+    const replaced =
+      result.replacedRows !== undefined
+        ? ` (${result.replacedRows} replaced${result.mode === 'merge' ? ' by key' : ''})`
+        : '';
     process.stdout.write(
-      `${result.mode === 'replace' ? 'replaced' : 'loaded'} ${result.rows} rows into ${result.table}${result.created ? ' (new table)' : ''} — snapshot ${result.snapshot['snapshot-id']}\n`,
+      `${verb} ${result.rows} rows into ${result.table}${opts.branch !== undefined ? ` (branch ${opts.branch})` : ''}${result.created ? ' (new table)' : ''}${replaced} — snapshot ${result.snapshot['snapshot-id']}\n`,
     );
   }
   return 0;

@@ -67,13 +67,18 @@ export async function tableShow(ctx: CommandContext, name: string): Promise<numb
   return 0;
 }
 
-/** Shows a table's snapshots, oldest first. */
-export async function tableHistory(ctx: CommandContext, name: string): Promise<number> {
+/** Shows a table's snapshots, oldest first, marked against main (or `--branch`). */
+export async function tableHistory(
+  ctx: CommandContext,
+  name: string,
+  opts: { branch?: string } = {},
+): Promise<number> {
   const table = await (await ctx.catalog()).loadTable(parseTableIdentifier(name));
-  const history = table.history();
+  const history = table.history(opts.branch);
   if (ctx.options.json) {
     printJson({
       table: table.name,
+      branch: opts.branch ?? 'main',
       snapshots: history.map((h) => ({
         snapshotId: h.snapshotId,
         parentId: h.parentId ?? null,
@@ -85,6 +90,7 @@ export async function tableHistory(ctx: CommandContext, name: string): Promise<n
         totalRecords: Number(h.summary['total-records'] ?? 0),
         current: h.isCurrent,
         currentAncestor: h.isCurrentAncestor,
+        branches: h.branches,
       })),
     });
     return 0;
@@ -98,7 +104,13 @@ export async function tableHistory(ctx: CommandContext, name: string): Promise<n
       h.summary['added-records'] ?? 0,
       h.summary['deleted-records'] ?? 0,
       h.summary['total-records'] ?? '',
-      h.isCurrent ? '*' : h.isCurrentAncestor ? '' : '(rolled back)',
+      h.isCurrent
+        ? '*'
+        : h.isCurrentAncestor
+          ? ''
+          : h.branches.length > 0
+            ? `(on ${h.branches.join(', ')})`
+            : '(rolled back)',
     ]),
   );
   return 0;

@@ -41,7 +41,7 @@ export function encodeObjectContainer(
   metadata: Record<string, string>,
   codec: 'null' | 'deflate' = 'deflate',
 ): Buffer {
-  const type = avroType(JSON.parse(schemaJson) as object);
+  const { type } = parsedSchema(schemaJson);
   const meta: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(metadata)) meta[k] = Buffer.from(v, 'utf8');
   meta['avro.schema'] = Buffer.from(schemaJson, 'utf8');
@@ -55,6 +55,27 @@ export function encodeObjectContainer(
     parts.push(countType.toBuffer(chunk.length), countType.toBuffer(data.length), data, sync);
   }
   return Buffer.concat(parts);
+}
+
+const parsed = new Map<string, { schema: unknown; type: ReturnType<typeof avroType> }>();
+
+/**
+ * The parsed schema and avsc type of a header's schema text, cached: building an avsc type costs far
+ * more than decoding a small manifest, and a table's manifests share a handful of schemas.
+ */
+function parsedSchema(schemaText: string): { schema: unknown; type: ReturnType<typeof avroType> } {
+  let hit = parsed.get(schemaText);
+  if (hit === undefined) {
+    try {
+      const schema = JSON.parse(schemaText) as unknown;
+      hit = { schema, type: avroType(schema as object) };
+    } catch (cause) {
+      throw new MetadataError('Avro file header carries an invalid schema', { cause });
+    }
+    if (parsed.size >= 256) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(schemaText, hit);
+  }
+  return hit;
 }
 
 /** Reads an Avro object container file with the writer schema from its header (codecs null, deflate, snappy). */
@@ -71,14 +92,7 @@ export function decodeObjectContainer(bytes: Uint8Array): DecodedContainer {
   for (const [k, v] of Object.entries(header.value.meta)) metadata[k] = v.toString('utf8');
   const schemaText = metadata['avro.schema'];
   if (schemaText === undefined) throw new MetadataError('Avro file header has no avro.schema');
-  let schema: unknown;
-  let type: ReturnType<typeof avroType>;
-  try {
-    schema = JSON.parse(schemaText);
-    type = avroType(schema as object);
-  } catch (cause) {
-    throw new MetadataError('Avro file header carries an invalid schema', { cause });
-  }
+  const { schema, type } = parsedSchema(schemaText);
   const codec = metadata['avro.codec'] ?? 'null';
   const decompress = blockDecompressor(codec);
   const sync = header.value.sync;
