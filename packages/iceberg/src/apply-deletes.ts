@@ -25,7 +25,7 @@ const FILE_INDEX = 'file_index';
 
 interface DeleteAwareInput {
   schema: Schema;
-  /** Quoted, comma-separated output columns (may use `__lk_uri` and `file_row_number`). */
+  /** Quoted, comma-separated output columns (may use `__lk_uri`, the row's file URI, and `file_row_number`). */
   columns: string;
   /** The data files' reads (see read-groups.ts). */
   groups: readonly ReadGroup[];
@@ -33,6 +33,8 @@ interface DeleteAwareInput {
   dataPaths: readonly string[];
   deletes: readonly LiveFile[];
   deletePaths: readonly string[];
+  /** A predicate over the data rows (alias `d`), applied before the deletes. */
+  dataFilter?: string;
 }
 
 function partitionKey(f: LiveFile): string {
@@ -64,9 +66,10 @@ export function deleteAwareSql(input: DeleteAwareInput): string {
   const uris = list(ordered.map((f) => quoteLiteral(f.dataFile.filePath)));
   const seqs = list(ordered.map((f) => String(f.sequenceNumber)));
   const parts: string[] = [];
-  parts.push(
-    `__lk_data AS (SELECT d.*, ${uris}[d.__lk_fi + 1] AS __lk_uri, ${seqs}[d.__lk_fi + 1] AS __lk_seq FROM ${readGroupsFrom(reads, true)} d)`,
-  );
+  // Per-file facts are looked up only where needed: the URI in the final projection (after filters
+  // above it were pushed down), the sequence number only when equality deletes compare it.
+  const filter = input.dataFilter ? ` WHERE ${input.dataFilter}` : '';
+  parts.push(`__lk_data AS (SELECT d.* FROM ${readGroupsFrom(reads, true)} d${filter})`);
   const joins: string[] = [];
   const conditions: string[] = [];
 
@@ -100,10 +103,7 @@ export function deleteAwareSql(input: DeleteAwareInput): string {
   }
   if (groups.size > 0) {
     const partsList = list(ordered.map((f) => quoteLiteral(partitionKey(f))));
-    parts[0] = parts[0]!.replace(
-      ' AS __lk_seq FROM',
-      ` AS __lk_seq, ${partsList}[d.__lk_fi + 1] AS __lk_part FROM`,
-    );
+    parts[0] = `__lk_data AS (SELECT d.*, ${seqs}[d.__lk_fi + 1] AS __lk_seq, ${partsList}[d.__lk_fi + 1] AS __lk_part FROM ${readGroupsFrom(reads, true)} d${filter})`;
   }
   let g = 0;
   for (const [key, group] of groups) {
@@ -143,5 +143,6 @@ export function deleteAwareSql(input: DeleteAwareInput): string {
     );
   }
   const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
-  return `WITH ${parts.join(',\n')}\nSELECT ${columns} FROM __lk_data ${joins.join(' ')}${where}`;
+  const select = columns.replaceAll('__lk_uri', `${uris}[__lk_data.__lk_fi + 1]`);
+  return `WITH ${parts.join(',\n')}\nSELECT ${select} FROM __lk_data ${joins.join(' ')}${where}`;
 }

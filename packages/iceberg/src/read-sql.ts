@@ -44,6 +44,11 @@ export { parquetSchemaMap } from './read-groups.js';
 
 /** Options of a read. */
 export interface ReadOptions {
+  /**
+   * A predicate over the data rows (columns qualified by `d.`), applied before delete files: a
+   * selective filter (a merge's keys) then shrinks the rows the deletes are anti-joined with.
+   */
+  dataFilter?: string;
   /** Also return each row's data file URI and position in it (columns ROW_FILE and ROW_POS). */
   withPositions?: boolean;
 }
@@ -114,5 +119,6 @@ export async function readSql(
     dataPaths: paths,
     deletes: plan.deletes,
     deletePaths,
+    ...(options.dataFilter ? { dataFilter: options.dataFilter } : {}),
   });
 }

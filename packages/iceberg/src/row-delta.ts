@@ -54,11 +54,11 @@ const POSITION_SCHEMA: Schema = {
 let tempCounter = 0;
 
 /** The predicate selecting replaced rows, over a relation aliased `t`. */
-function matchSql(delta: RowDelta, keysTable: string | undefined): string {
+function matchSql(delta: RowDelta, keysTable: string | undefined, alias = 't'): string {
   const parts: string[] = [];
   if (delta.where) parts.push(`(${delta.where})`);
   if (delta.keyColumns && keysTable) {
-    const cols = delta.keyColumns.map((c) => `t.${quoteIdent(c)}`).join(', ');
+    const cols = delta.keyColumns.map((c) => `${alias}.${quoteIdent(c)}`).join(', ');
     const keyCols = delta.keyColumns.map((c) => quoteIdent(c)).join(', ');
     parts.push(`(${cols}) IN (SELECT ${keyCols} FROM ${keysTable})`);
   }
@@ -83,7 +83,19 @@ export async function applyRowDelta(table: Table, engine: Engine, delta: RowDelt
   try {
     if (rows) await engine.run(`CREATE TEMP TABLE ${rows} AS ${delta.rowsSql}`);
     cleanup.push(`DROP TABLE IF EXISTS ${rows}`);
-    const source = await readSql(engine, table.io, schema, plan, { withPositions: true });
+    timing('rows table');
+    // A merge by key reads only the key columns to find the rows it replaces.
+    const keyFields = delta.keyColumns?.map((k) => schema.fields.find((f) => f.name === k));
+    const findSchema =
+      !delta.where && keyFields && keyFields.every((f) => f !== undefined)
+        ? { ...schema, fields: keyFields as Schema['fields'] }
+        : schema;
+    const source = await readSql(engine, table.io, findSchema, plan, {
+      withPositions: true,
+      // Keys are matched before the delete files are applied (far fewer rows to anti-join).
+      ...(!delta.where && rows ? { dataFilter: matchSql(delta, rows, 'd') } : {}),
+    });
+    timing('read sql');
     await engine.run(
       `CREATE TEMP TABLE ${hits} AS SELECT t.${ROW_FILE} AS file_path, t.${ROW_POS} AS pos FROM (${source}) t WHERE ${matchSql(delta, rows)}`,
     );
