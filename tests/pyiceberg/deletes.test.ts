@@ -71,6 +71,18 @@ describe('PyIceberg reads Lakekit delete files', () => {
     expect(await read('inv.stock')).toEqual(expected.map(([id, sku, qty]) => [String(id), sku, String(qty)]));
   });
 
+  it('a delete by a set of key values (a file of keys)', async () => {
+    writeFileSync(join(cwd, 'gone.csv'), 'id\n10\n11\n99999\n');
+    const r = await lakeJson(
+      ['load', 'gone.csv', '--table', 'inv.stock', '--mode', 'delete', '--key', 'id'],
+      { cwd },
+    );
+    expect(r).toMatchObject({ mode: 'delete', rows: 0, replacedRows: 2 });
+    const expected = await lakeRows('select id, sku, qty from inv.stock order by id');
+    expect(expected.some((x) => x[0] === 10 || x[0] === 11)).toBe(false);
+    expect(await read('inv.stock')).toEqual(expected.map(([id, sku, qty]) => [String(id), sku, String(qty)]));
+  });
+
   it('a delete that empties most of a file rewrites it (copy-on-write), and PyIceberg agrees', async () => {
     const del = await lakeJson(['table', 'delete', 'inv.stock', '--where', 'id <= 990'], { cwd });
     expect(del['rewrittenFiles']).toBeGreaterThan(0);

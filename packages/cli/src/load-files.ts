@@ -39,7 +39,7 @@ import { addMissingColumns } from './evolve-table.js';
 export interface LoadRequest {
   inputs: string[];
   table: string;
-  mode: 'append' | 'replace' | 'merge' | 'overwrite';
+  mode: 'append' | 'replace' | 'merge' | 'overwrite' | 'delete';
   /** Predicate for `overwrite`: the rows the file's rows replace. */
   where?: string;
   /** Key columns for `merge`. */
@@ -58,7 +58,7 @@ export interface LoadRequest {
 export interface LoadResult {
   table: string;
   created: boolean;
-  mode: 'append' | 'replace' | 'merge' | 'overwrite';
+  mode: 'append' | 'replace' | 'merge' | 'overwrite' | 'delete';
   /** Rows a merge replaced (matched by key). */
   replacedRows?: number;
   files: string[];
@@ -112,7 +112,7 @@ function progress(): { done(phase: string, next?: string): void; clear(): void }
 
 /**
  * `--mode merge`: rows whose key matches a file row are replaced by it (merge-on-read), others
- * appended. `--mode overwrite --where <predicate>`: the rows matching the predicate are replaced by
+ * appended. `--mode delete`: rows whose key is in the file are deleted. `--mode overwrite --where <predicate>`: the rows matching the predicate are replaced by
  * the file's rows (overwrite by filter), in one snapshot.
  */
 async function mergeRows(
@@ -128,9 +128,10 @@ async function mergeRows(
     status: ReturnType<typeof progress>;
   },
 ): Promise<LoadResult> {
-  const keys = request.mode === 'merge' ? (request.key ?? []) : [];
-  if (request.mode === 'merge' && keys.length === 0)
-    throw new UsageError('--mode merge needs --key <column,…> (the columns that identify a row)');
+  const keyed = request.mode === 'merge' || request.mode === 'delete';
+  const keys = keyed ? (request.key ?? []) : [];
+  if (keyed && keys.length === 0)
+    throw new UsageError(`--mode ${request.mode} needs --key <column,…> (the columns that identify a row)`);
   if (request.mode === 'overwrite' && !request.where)
     throw new UsageError('--mode overwrite needs --where <predicate> (the rows the file replaces)');
   for (const k of keys) {
@@ -150,8 +151,9 @@ async function mergeRows(
     result = await applyRowDelta(table, engine, {
       ...(keys.length > 0 ? { keyColumns: keys } : {}),
       ...(request.where ? { where: request.where } : {}),
-      rowsSql: input.rowsSql,
-      rowsColumns: input.rowsColumns,
+      ...(request.mode === 'delete'
+        ? { keysSql: input.rowsSql }
+        : { rowsSql: input.rowsSql, rowsColumns: input.rowsColumns }),
       summary: { 'lakekit.operation': request.mode, 'lakekit.source': input.where.slice(0, 500) },
       ...(request.branch !== undefined ? { branch: request.branch } : {}),
     });
@@ -274,7 +276,7 @@ async function load(
       projection.push(`${quoteIdent(c.name)} AS ${quoteIdent(field.name)}`);
       sourceColumns.push(field.name);
     }
-    if (request.mode === 'merge' || request.mode === 'overwrite') {
+    if (request.mode === 'merge' || request.mode === 'overwrite' || request.mode === 'delete') {
       return await mergeRows(table, engine, request, {
         rowsSql: `SELECT ${projection.join(', ')} FROM (${description.readSql})`,
         rowsColumns: sourceColumns,

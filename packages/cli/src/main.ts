@@ -48,9 +48,9 @@ function buildProgram(): Command {
     .addOption(
       new Option(
         '-m, --mode <mode>',
-        'append rows; replace all rows atomically; merge (upsert) by --key; overwrite the rows matching --where',
+        'append rows; replace all rows atomically; merge (upsert) by --key; overwrite the rows matching --where; delete the rows whose --key is in the file',
       )
-        .choices(['append', 'replace', 'merge', 'overwrite'])
+        .choices(['append', 'replace', 'merge', 'overwrite', 'delete'])
         .default('append'),
     )
     .option(

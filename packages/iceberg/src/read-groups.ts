@@ -86,7 +86,9 @@ export async function readGroups(
         ...plain,
         byName: true,
         plain: false,
-        columns: schema.fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`),
+        columns: schema.fields.map(
+          (f) => `CAST(${quoteIdent(f.name)} AS ${toDuckDBType(f.type)}) AS ${quoteIdent(f.name)}`,
+        ),
       },
     ];
   }

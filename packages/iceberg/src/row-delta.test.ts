@@ -95,6 +95,20 @@ describe('row-level changes (merge-on-read)', () => {
     ]);
   });
 
+  it('deletes by a set of key values', async () => {
+    const t = await newTable();
+    await append(t, 0, 100);
+    const r = await applyRowDelta(t, engine, {
+      keyColumns: ['id'],
+      keysSql: 'SELECT * FROM (VALUES (5::BIGINT), (50::BIGINT), (500::BIGINT)) v(id)',
+    });
+    expect(r).toMatchObject({ deletedRows: 2, addedRows: 0 });
+    expect(r.snapshot!.summary.operation).toBe('delete');
+    const ids = (await rows(t)).map(([i]) => i);
+    expect(ids).toHaveLength(98);
+    expect(ids.includes(5) || ids.includes(50)).toBe(false);
+  });
+
   it('rewrites a file that loses most rows (copy-on-write)', async () => {
     const t = await newTable();
     await append(t, 0, 10);

@@ -24,8 +24,10 @@ import { type SnapshotJson, snapshotById, type TableMetadata } from './table-met
 export interface RowDelta extends CommitOptions {
   /** SQL predicate over the table's columns selecting the rows to remove (e.g. `region = 'west'`). */
   where?: string;
-  /** Remove rows whose key columns equal those of a row of `rowsSql` (a merge / upsert by key). */
+  /** Remove rows whose key columns equal those of a row of `rowsSql` (a merge / upsert by key), or of `keysSql`. */
   keyColumns?: readonly string[];
+  /** A SELECT of key values (columns named as `keyColumns`) whose rows are deleted, when nothing is appended. */
+  keysSql?: string;
   /** A SELECT of new rows (columns named after table columns) appended in the same snapshot. */
   rowsSql?: string;
   /** Columns `rowsSql` provides (default: all table columns). */
@@ -77,12 +79,15 @@ export async function applyRowDelta(table: Table, engine: Engine, delta: RowDelt
   const n = ++tempCounter;
   const hits = `__lk_hits_${n}`;
   const rows = delta.rowsSql ? `__lk_rows_${n}` : undefined;
+  // The key values to match: the new rows' keys (merge), or a separate set (delete by keys).
+  const keys = rows ?? (delta.keysSql ? `__lk_keys_${n}` : undefined);
   const from = branchHead(table.metadata, branch);
   const plan = await planScan(table.io, from);
   const cleanup: string[] = [];
   try {
     if (rows) await engine.run(`CREATE TEMP TABLE ${rows} AS ${delta.rowsSql}`);
-    cleanup.push(`DROP TABLE IF EXISTS ${rows}`);
+    else if (keys) await engine.run(`CREATE TEMP TABLE ${keys} AS ${delta.keysSql}`);
+    cleanup.push(`DROP TABLE IF EXISTS ${keys}`);
     timing('rows table');
     // A merge by key reads only the key columns to find the rows it replaces.
     const keyFields = delta.keyColumns?.map((k) => schema.fields.find((f) => f.name === k));
@@ -93,11 +98,11 @@ export async function applyRowDelta(table: Table, engine: Engine, delta: RowDelt
     const source = await readSql(engine, table.io, findSchema, plan, {
       withPositions: true,
       // Keys are matched before the delete files are applied (far fewer rows to anti-join).
-      ...(!delta.where && rows ? { dataFilter: matchSql(delta, rows, 'd') } : {}),
+      ...(!delta.where && keys ? { dataFilter: matchSql(delta, keys, 'd') } : {}),
     });
     timing('read sql');
     await engine.run(
-      `CREATE TEMP TABLE ${hits} AS SELECT t.${ROW_FILE} AS file_path, t.${ROW_POS} AS pos FROM (${source}) t WHERE ${matchSql(delta, rows)}`,
+      `CREATE TEMP TABLE ${hits} AS SELECT t.${ROW_FILE} AS file_path, t.${ROW_POS} AS pos FROM (${source}) t WHERE ${matchSql(delta, keys)}`,
     );
     cleanup.push(`DROP TABLE IF EXISTS ${hits}`);
     timing('hits');
@@ -200,7 +205,7 @@ export async function applyRowDelta(table: Table, engine: Engine, delta: RowDelt
         added,
         removed,
         validate: (base, start) =>
-          validateRowDelta(table, engine, base, branch, start, delta, rows, referenced, rewrite.length > 0),
+          validateRowDelta(table, engine, base, branch, start, delta, keys, referenced, rewrite.length > 0),
       });
     } catch (e) {
       await Promise.all(added.map((f) => table.io.delete(f.filePath).catch(() => undefined)));

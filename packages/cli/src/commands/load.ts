@@ -9,7 +9,7 @@ export async function loadCommand(
   inputs: string[],
   opts: {
     table: string;
-    mode: 'append' | 'replace' | 'merge' | 'overwrite';
+    mode: 'append' | 'replace' | 'merge' | 'overwrite' | 'delete';
     where?: string;
     key?: string[];
     partitionBy?: string;
@@ -36,9 +36,13 @@ export async function loadCommand(
       totalRecords: Number(result.snapshot.summary['total-records'] ?? 0),
     });
   } else {
-    const verb = { append: 'loaded', replace: 'replaced', merge: 'merged', overwrite: 'overwrote with' }[
-      result.mode
-    ];
+    const verb = {
+      append: 'loaded',
+      replace: 'replaced',
+      merge: 'merged',
+      overwrite: 'overwrote with',
+      delete: 'deleted by key; added',
+    }[result.mode];
     const replaced =
       result.replacedRows !== undefined
         ? ` (${result.replacedRows} replaced${result.mode === 'merge' ? ' by key' : ''})`

@@ -58,3 +58,27 @@ export function and(...args: Expression[]): Expression {
   if (kept.length === 0) return { op: 'true' };
   return kept.length === 1 ? kept[0]! : { op: 'and', args: kept };
 }
+
+/** A leaf of an expression: a predicate on one column. */
+export type LeafExpression = Extract<Expression, { fieldId: number }>;
+
+/**
+ * "Might rows match?" over an expression with NOT already pushed down (see rewriteNot): AND/OR
+ * combine the leaves' answers, a remaining NOT (of IN) is "might".
+ */
+export function mightMatch(e: Expression, leaf: (e: LeafExpression) => boolean): boolean {
+  switch (e.op) {
+    case 'true':
+      return true;
+    case 'false':
+      return false;
+    case 'and':
+      return e.args.every((a) => mightMatch(a, leaf));
+    case 'or':
+      return e.args.some((a) => mightMatch(a, leaf));
+    case 'not':
+      return true;
+    default:
+      return leaf(e);
+  }
+}

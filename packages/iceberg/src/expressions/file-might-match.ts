@@ -7,7 +7,7 @@ import { fromBinary } from '../conversions.js';
 import type { DataFile } from '../manifest-model.js';
 import type { Schema } from '../schema.js';
 import { compareValues } from './compare-values.js';
-import { type Expression, rewriteNot } from './expression.js';
+import { type Expression, type LeafExpression, mightMatch, rewriteNot } from './expression.js';
 
 function typeOf(schema: Schema, fieldId: number): PrimitiveType | undefined {
   const f = schema.fields.find((x) => x.id === fieldId);
@@ -30,18 +30,8 @@ function allNull(file: DataFile, fieldId: number): boolean {
   return nulls !== undefined && values !== undefined && nulls === values;
 }
 
-function evaluate(e: Expression, schema: Schema, file: DataFile): boolean {
+function leaf(e: LeafExpression, schema: Schema, file: DataFile): boolean {
   switch (e.op) {
-    case 'true':
-      return true;
-    case 'false':
-      return false;
-    case 'and':
-      return e.args.every((a) => evaluate(a, schema, file));
-    case 'or':
-      return e.args.some((a) => evaluate(a, schema, file));
-    case 'not':
-      return true;
     case 'isNull': {
       const nulls = file.nullValueCounts?.get(e.fieldId);
       return nulls === undefined || nulls > 0;
@@ -49,7 +39,7 @@ function evaluate(e: Expression, schema: Schema, file: DataFile): boolean {
     case 'notNull':
       return !allNull(file, e.fieldId);
     case 'in':
-      return e.values.some((v) => evaluate({ op: 'eq', fieldId: e.fieldId, value: v }, schema, file));
+      return e.values.some((v) => leaf({ op: 'eq', fieldId: e.fieldId, value: v }, schema, file));
     default: {
       if (e.value === null || e.value === undefined) return true;
       if (allNull(file, e.fieldId)) return false; // comparisons with NULL are never true
@@ -84,5 +74,5 @@ function evaluate(e: Expression, schema: Schema, file: DataFile): boolean {
 
 /** Whether `file` might contain rows for which `filter` holds. */
 export function fileMightMatch(filter: Expression, schema: Schema, file: DataFile): boolean {
-  return evaluate(rewriteNot(filter), schema, file);
+  return mightMatch(rewriteNot(filter), (e) => leaf(e, schema, file));
 }

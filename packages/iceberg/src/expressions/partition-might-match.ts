@@ -8,7 +8,13 @@ import type { PrimitiveType } from '@lakekit/core';
 import type { ResolvedPartitionField } from '../partition-descriptors.js';
 import { applyTransform, parseTransform } from '../partitioning/transforms.js';
 import { compareValues } from './compare-values.js';
-import { type CompareOp, type Expression, rewriteNot } from './expression.js';
+import {
+  type CompareOp,
+  type Expression,
+  type LeafExpression,
+  mightMatch,
+  rewriteNot,
+} from './expression.js';
 
 /** A partition value range per partition field name: a tuple (lower = upper) or a manifest summary. */
 export type PartitionRange = Record<string, { lower: unknown; upper: unknown; containsNull: boolean }>;
@@ -52,7 +58,7 @@ function compareRange(op: CompareOp, type: PrimitiveType, r: PartitionRange[stri
   }
 }
 
-function leaf(e: Expression, spec: readonly ResolvedPartitionField[], range: PartitionRange): boolean {
+function leaf(e: LeafExpression, spec: readonly ResolvedPartitionField[], range: PartitionRange): boolean {
   if (!('fieldId' in e)) return true;
   for (const f of spec.filter((p) => p.sourceId === e.fieldId)) {
     const r = range[f.name];
@@ -83,23 +89,6 @@ function leaf(e: Expression, spec: readonly ResolvedPartitionField[], range: Par
   return true;
 }
 
-function evaluate(e: Expression, spec: readonly ResolvedPartitionField[], range: PartitionRange): boolean {
-  switch (e.op) {
-    case 'true':
-      return true;
-    case 'false':
-      return false;
-    case 'and':
-      return e.args.every((a) => evaluate(a, spec, range));
-    case 'or':
-      return e.args.some((a) => evaluate(a, spec, range));
-    case 'not':
-      return true;
-    default:
-      return leaf(e, spec, range);
-  }
-}
-
 /** Whether rows in a partition range might match `filter`. */
 export function partitionMightMatch(
   filter: Expression,
@@ -107,7 +96,7 @@ export function partitionMightMatch(
   range: PartitionRange,
 ): boolean {
   if (spec.length === 0) return true;
-  return evaluate(rewriteNot(filter), spec, range);
+  return mightMatch(rewriteNot(filter), (e) => leaf(e, spec, range));
 }
 
 /** The range of one partition tuple. */
