@@ -4,40 +4,39 @@
  * and dropped or added columns come back as they should; nested fields are matched by id too, files
  * grouped by their nested field names (read-groups.ts). Remote files are fetched through FileIO.
  */
-import { type FileIO, quoteIdent, quoteLiteral, toDuckDBType, UnsupportedError } from '@lakekit/core';
+import { type FileIO, quoteIdent, toDuckDBType, UnsupportedError } from '@lakekit/core';
 import { deleteAwareSql } from './apply-deletes.js';
 import type { Engine } from './duckdb-engine.js';
+import { type ParquetNode, parquetTrees } from './parquet-trees.js';
 import { readGroups, readGroupsFrom } from './read-groups.js';
 import type { LiveFile, ScanPlan } from './scan.js';
 import type { Schema } from './schema.js';
 
-/** Field-id checks already done in this process (data files are immutable). */
-const verified = new Set<string>();
+/** Whether any leaf of a Parquet schema tree carries a field id. */
+function hasFieldIds(node: ParquetNode): boolean {
+  return node.children.length === 0 ? node.fieldId !== undefined : node.children.some(hasFieldIds);
+}
 
 /**
  * Fails when a data file carries no Iceberg field ids: DuckDB would read its columns as NULL without
- * a word. (Files added from elsewhere need the table's name mapping, applied from Foundation II on.)
+ * a word. (Files added from elsewhere need the table's name mapping, not applied yet.) Uses the same
+ * cached schema trees the grouping of reads does, so each file's footer is read once per process.
  */
 async function requireFieldIds(
   engine: Engine,
   paths: readonly string[],
   locations: readonly string[],
 ): Promise<void> {
-  const todo = paths.map((p, i) => [p, locations[i]!] as const).filter(([p]) => !verified.has(p));
-  if (todo.length === 0) return;
-  const rows = await engine.all(
-    `SELECT file_name, count(field_id) AS ids FROM parquet_schema([${todo.map(([p]) => quoteLiteral(p)).join(', ')}]) WHERE num_children IS NULL OR num_children = 0 GROUP BY file_name`,
-  );
-  const withIds = new Set(rows.filter((r) => Number(r['ids']) > 0).map((r) => String(r['file_name'])));
-  for (const [p, location] of todo) {
-    if (!withIds.has(p)) {
+  const trees = await parquetTrees(engine, paths);
+  paths.forEach((p, i) => {
+    const root = trees.get(p);
+    if (!root?.children.some(hasFieldIds)) {
       throw new UnsupportedError(
-        `data file ${location} has no Iceberg field ids; reading it needs the table's name mapping, which this Lakekit version does not apply yet (refusing to return its columns as NULL)`,
-        { context: { file: location } },
+        `data file ${locations[i]} has no Iceberg field ids; reading it needs the table's name mapping, which this Lakekit version does not apply yet (refusing to return its columns as NULL)`,
+        { context: { file: locations[i] } },
       );
     }
-    verified.add(p);
-  }
+  });
 }
 
 export { parquetSchemaMap } from './read-groups.js';
