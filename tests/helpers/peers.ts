@@ -3,6 +3,7 @@
  * tests/run-all.sh prepares and passes in through the environment.
  */
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 function required(name: string, what: string): string {
   const value = process.env[name];
@@ -53,4 +54,49 @@ export function runPython(
       }),
     );
   });
+}
+
+/** A Lakekit catalog as PyIceberg's SqlCatalog opens it (see tests/peers/pyiceberg_peer.py). */
+export interface PeerCatalog {
+  name: string;
+  uri: string;
+  warehouse: string;
+  properties?: Record<string, string>;
+}
+
+/** The Lakekit catalog of a workspace made by tests/helpers/cli.ts (SQLite file, local warehouse). */
+export function localPeerCatalog(cwd: string): PeerCatalog {
+  return {
+    name: 'lakekit',
+    uri: `sqlite:///${join(cwd, 'catalog.db')}`,
+    warehouse: `file://${join(cwd, 'warehouse')}`,
+  };
+}
+
+/** What PyIceberg read: column names, Iceberg types, canonical rows, snapshot ids. */
+export interface PeerRead {
+  columns: string[];
+  types: string[];
+  rows: unknown[][];
+  snapshots: string[];
+  current: string | null;
+}
+
+const pyicebergPeer = join(import.meta.dirname, '..', 'peers', 'pyiceberg_peer.py');
+
+/** Reads a table with PyIceberg (at a snapshot, or with PyIceberg's own row filter); throws with its stderr. */
+export async function pyicebergRead(
+  catalog: PeerCatalog,
+  table: string,
+  options: { snapshotId?: string; filter?: string } = {},
+): Promise<PeerRead> {
+  const args = {
+    catalog,
+    table,
+    ...(options.snapshotId ? { snapshot_id: options.snapshotId } : {}),
+    ...(options.filter ? { filter: options.filter } : {}),
+  };
+  const r = await runPython(pyicebergPeer, ['read', JSON.stringify(args)]);
+  if (r.code !== 0) throw new Error(`PyIceberg read of ${table} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as PeerRead;
 }

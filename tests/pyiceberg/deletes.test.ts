@@ -6,31 +6,21 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lakeJson, workspace } from '../helpers/cli.js';
-import { runPython } from '../helpers/peers.js';
-
-const peer = join(import.meta.dirname, '..', 'peers', 'pyiceberg_peer.py');
+import { localPeerCatalog, type PeerCatalog, pyicebergRead } from '../helpers/peers.js';
 
 describe('PyIceberg reads Lakekit delete files', () => {
   let cwd: string;
-  let catalog: { name: string; uri: string; warehouse: string };
-  const read = async (table: string, snapshotId?: string) => {
-    const r = await runPython(peer, [
-      'read',
-      JSON.stringify({ catalog, table, ...(snapshotId ? { snapshot_id: snapshotId } : {}) }),
-    ]);
-    if (r.code !== 0) throw new Error(`PyIceberg read of ${table} failed: ${r.stderr}`);
-    return (JSON.parse(r.stdout) as { rows: unknown[][] }).rows.sort((a, b) => Number(a[0]) - Number(b[0]));
-  };
+  let catalog: PeerCatalog;
+  const read = async (table: string, snapshotId?: string) =>
+    (await pyicebergRead(catalog, table, snapshotId ? { snapshotId } : {})).rows.sort(
+      (a, b) => Number(a[0]) - Number(b[0]),
+    );
   const lakeRows = async (sql: string) =>
     (await lakeJson<{ rows: unknown[][] }>(['query', sql], { cwd })).rows;
 
   beforeAll(async () => {
     cwd = workspace('warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./catalog.db\n  name: lakekit\n');
-    catalog = {
-      name: 'lakekit',
-      uri: `sqlite:///${join(cwd, 'catalog.db')}`,
-      warehouse: `file://${join(cwd, 'warehouse')}`,
-    };
+    catalog = localPeerCatalog(cwd);
     const lines = ['id,sku,qty'];
     for (let i = 1; i <= 1000; i++) lines.push(`${i},sku-${i % 37},${i % 11}`);
     writeFileSync(join(cwd, 'stock.csv'), `${lines.join('\n')}\n`);

@@ -7,20 +7,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lakeJson, workspace } from '../helpers/cli.js';
-import { runPython } from '../helpers/peers.js';
-
-const peer = join(import.meta.dirname, '..', 'peers', 'pyiceberg_peer.py');
+import { localPeerCatalog, type PeerCatalog, pyicebergRead } from '../helpers/peers.js';
 
 describe('PyIceberg reads a table after expire, compact and rewrite-manifests', () => {
   let cwd: string;
-  let catalog: { name: string; uri: string; warehouse: string };
+  let catalog: PeerCatalog;
   const read = async (table: string, snapshotId?: string) => {
-    const r = await runPython(peer, [
-      'read',
-      JSON.stringify({ catalog, table, ...(snapshotId ? { snapshot_id: snapshotId } : {}) }),
-    ]);
-    if (r.code !== 0) throw new Error(`PyIceberg read of ${table} failed: ${r.stderr}`);
-    const doc = JSON.parse(r.stdout) as { rows: unknown[][]; snapshots: string[] };
+    const doc = await pyicebergRead(catalog, table, snapshotId ? { snapshotId } : {});
     return { ...doc, rows: doc.rows.sort((a, b) => Number(a[0]) - Number(b[0])) };
   };
   const lakeRows = async (sql: string) =>
@@ -28,11 +21,7 @@ describe('PyIceberg reads a table after expire, compact and rewrite-manifests', 
 
   beforeAll(async () => {
     cwd = workspace('warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./catalog.db\n  name: lakekit\n');
-    catalog = {
-      name: 'lakekit',
-      uri: `sqlite:///${join(cwd, 'catalog.db')}`,
-      warehouse: `file://${join(cwd, 'warehouse')}`,
-    };
+    catalog = localPeerCatalog(cwd);
     for (let f = 0; f < 6; f++) {
       const lines = ['id,sku,qty'];
       for (let i = f * 200; i < f * 200 + 200; i++) lines.push(`${i},sku-${i % 13},${i % 7}`);

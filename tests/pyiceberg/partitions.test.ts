@@ -7,31 +7,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lakeJson, workspace } from '../helpers/cli.js';
-import { runPython } from '../helpers/peers.js';
-
-const peer = join(import.meta.dirname, '..', 'peers', 'pyiceberg_peer.py');
+import { localPeerCatalog, type PeerCatalog, pyicebergRead } from '../helpers/peers.js';
 
 describe('partitioned tables', () => {
   let cwd: string;
-  let catalog: { name: string; uri: string; warehouse: string };
-  const read = async (table: string, filter?: string) => {
-    const r = await runPython(peer, [
-      'read',
-      JSON.stringify({ catalog, table, ...(filter ? { filter } : {}) }),
-    ]);
-    if (r.code !== 0) throw new Error(`PyIceberg read of ${table} failed: ${r.stderr}`);
-    return (JSON.parse(r.stdout) as { rows: unknown[][] }).rows;
-  };
+  let catalog: PeerCatalog;
+  const read = async (table: string, filter?: string) =>
+    (await pyicebergRead(catalog, table, filter ? { filter } : {})).rows;
   const count = async (sql: string) =>
     Number((await lakeJson<{ rows: unknown[][] }>(['query', sql], { cwd })).rows[0]![0]);
 
   beforeAll(() => {
     cwd = workspace('warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./catalog.db\n  name: lakekit\n');
-    catalog = {
-      name: 'lakekit',
-      uri: `sqlite:///${join(cwd, 'catalog.db')}`,
-      warehouse: `file://${join(cwd, 'warehouse')}`,
-    };
+    catalog = localPeerCatalog(cwd);
     const lines = ['id,name,region,amount,created_at,born'];
     for (let i = 1; i <= 400; i++) {
       const ts = new Date(Date.UTC(2023, 11, 25) + i * 3_600_000 * 7)

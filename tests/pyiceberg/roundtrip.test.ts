@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { openEngine } from '@lakekit/iceberg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lakeJson, runLake, workspace } from '../helpers/cli.js';
-import { runPython, s3Endpoint } from '../helpers/peers.js';
+import {
+  localPeerCatalog,
+  type PeerCatalog,
+  type PeerRead,
+  pyicebergRead,
+  runPython,
+  s3Endpoint,
+} from '../helpers/peers.js';
 import { createBucket, putObject } from '../helpers/s3.js';
 
 const peer = join(import.meta.dirname, '..', 'peers', 'pyiceberg_peer.py');
@@ -54,20 +61,12 @@ const SOURCE_SQL = `SELECT * FROM (VALUES
   (NULL::BOOLEAN, NULL::INTEGER, NULL::BIGINT, NULL::FLOAT, NULL::DOUBLE, NULL::DECIMAL(9,2), NULL::DATE, NULL::TIME, NULL::TIMESTAMP, NULL::TIMESTAMPTZ, NULL::VARCHAR, NULL::UUID, NULL::BLOB)
 ) AS v(${COLUMNS.join(', ')})`;
 
-interface PeerRead {
-  columns: string[];
-  types: string[];
-  rows: unknown[][];
-  snapshots: string[];
-  current: string | null;
-}
-
 const byFirstColumns = (a: unknown[], b: unknown[]) => JSON.stringify(a).localeCompare(JSON.stringify(b));
 
 for (const storage of ['local', 's3'] as const) {
   describe(`PyIceberg round trip (${storage} warehouse)`, () => {
     let cwd: string;
-    let catalog: { name: string; uri: string; warehouse: string; properties?: Record<string, string> };
+    let catalog: PeerCatalog;
     let env: Record<string, string>;
     let typesFile: string;
     let bucket = '';
@@ -97,11 +96,7 @@ for (const storage of ['local', 's3'] as const) {
       } else {
         yaml = 'warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./catalog.db\n  name: lakekit\n';
         cwd = workspace(yaml);
-        catalog = {
-          name: 'lakekit',
-          uri: `sqlite:///${join(cwd, 'catalog.db')}`,
-          warehouse: `file://${join(cwd, 'warehouse')}`,
-        };
+        catalog = localPeerCatalog(cwd);
       }
       typesFile = join(cwd, 'types.parquet');
       const engine = await openEngine();
@@ -109,14 +104,8 @@ for (const storage of ['local', 's3'] as const) {
       engine.close();
     });
 
-    const read = async (table: string, snapshotId?: string): Promise<PeerRead> => {
-      const r = await runPython(peer, [
-        'read',
-        JSON.stringify({ catalog, table, ...(snapshotId ? { snapshot_id: snapshotId } : {}) }),
-      ]);
-      if (r.code !== 0) throw new Error(`PyIceberg read of ${table} failed: ${r.stderr}`);
-      return JSON.parse(r.stdout) as PeerRead;
-    };
+    const read = (table: string, snapshotId?: string): Promise<PeerRead> =>
+      pyicebergRead(catalog, table, snapshotId ? { snapshotId } : {});
 
     it('PyIceberg reads every type Lakekit writes, exactly', async () => {
       const load = await lakeJson(['load', typesFile, '--table', 'rt.types'], { cwd, env });

@@ -9,17 +9,16 @@ import { join } from 'node:path';
 import { openEngine } from '@lakekit/iceberg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lakeJson, workspace } from '../helpers/cli.js';
-import { runPython } from '../helpers/peers.js';
+import {
+  localPeerCatalog,
+  type PeerCatalog,
+  type PeerRead,
+  pyicebergRead,
+  runPython,
+} from '../helpers/peers.js';
 
-const peer = join(import.meta.dirname, '..', 'peers', 'pyiceberg_peer.py');
 const schemaPeer = join(import.meta.dirname, '..', 'peers', 'pyiceberg_schema_peer.py');
 
-interface PeerRead {
-  columns: string[];
-  types: string[];
-  rows: unknown[][];
-  snapshots: string[];
-}
 interface PeerSchema {
   schema_id: number;
   last_column_id: number;
@@ -30,15 +29,11 @@ const byId = (a: unknown[], b: unknown[]) => JSON.stringify(a).localeCompare(JSO
 
 describe('PyIceberg reads Lakekit tables after schema evolution', () => {
   let cwd: string;
-  let catalog: { name: string; uri: string; warehouse: string };
+  let catalog: PeerCatalog;
 
   beforeAll(async () => {
     cwd = workspace('warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./catalog.db\n  name: lakekit\n');
-    catalog = {
-      name: 'lakekit',
-      uri: `sqlite:///${join(cwd, 'catalog.db')}`,
-      warehouse: `file://${join(cwd, 'warehouse')}`,
-    };
+    catalog = localPeerCatalog(cwd);
     const engine = await openEngine();
     await engine.run(
       `COPY (SELECT * FROM (VALUES (1::BIGINT, 'ann', 2147483647::INTEGER, 1.5::FLOAT, 1234567.89::DECIMAL(9,2), 'x'), (2::BIGINT, 'bob', -5::INTEGER, NULL::FLOAT, -0.01::DECIMAL(9,2), 'y')) AS v(id, name, qty, price, amount, note)) TO '${join(cwd, 'orders.parquet')}' (FORMAT parquet)`,
@@ -62,12 +57,7 @@ describe('PyIceberg reads Lakekit tables after schema evolution', () => {
   });
 
   const read = async (table: string, snapshotId?: string): Promise<PeerRead> => {
-    const r = await runPython(peer, [
-      'read',
-      JSON.stringify({ catalog, table, ...(snapshotId ? { snapshot_id: snapshotId } : {}) }),
-    ]);
-    if (r.code !== 0) throw new Error(`PyIceberg read of ${table} failed: ${r.stderr}`);
-    const got = JSON.parse(r.stdout) as PeerRead;
+    const got = await pyicebergRead(catalog, table, snapshotId ? { snapshotId } : {});
     return { ...got, rows: [...got.rows].sort(byId) };
   };
   const schema = async (table: string, command = 'schema'): Promise<PeerSchema> => {
