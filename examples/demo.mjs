@@ -1,7 +1,8 @@
 // `pnpm demo`: Lakekit end to end on embedded defaults (no server needed). Runs the real `lake` CLI
 // in a fresh demo workspace (.lakekit/demo/) and shows each command with its output.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,15 +19,15 @@ writeFileSync(
 );
 
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-function run(title, args, { json = false } = {}) {
+function run(title, args, { json = false, expect = 0 } = {}) {
   console.log(
-    `\n${bold(`## ${title}`)}\n$ lake ${args.map((a) => (/[\s*"()>]/.test(a) ? `'${a}'` : a)).join(' ')}`,
+    `\n${title ? `${bold(`## ${title}`)}\n` : ''}$ lake ${args.map((a) => (/[\s*"()>]/.test(a) ? `'${a}'` : a)).join(' ')}`,
   );
   const r = spawnSync(process.execPath, [lake, ...args], { cwd: work, encoding: 'utf8' });
   if (r.stdout) process.stdout.write(r.stdout);
   if (r.stderr) process.stdout.write(r.stderr);
-  if (r.status !== 0) {
-    console.error(`demo: "lake ${args.join(' ')}" exited with ${r.status}`);
+  if (r.status !== expect) {
+    console.error(`demo: "lake ${args.join(' ')}" exited with ${r.status} (expected ${expect})`);
     process.exit(1);
   }
   return json ? JSON.parse(r.stdout) : r.stdout;
@@ -172,6 +173,145 @@ run('Read after the changes', [
   'select id, name, tier, revenue from crm.accounts where id in (7, 999) order by id',
 ]);
 
+console.log(
+  `\n${bold('# Pipelines: an ERP in SQLite, a product API over HTTP, stock files → Iceberg, with a quality gate')}`,
+);
+// The ERP: a SQLite database (the sqlite connector reads it read-only, in one consistent transaction).
+const Database = createRequire(join(root, 'connectors', 'sqlite', 'package.json'))('better-sqlite3');
+const erp = new Database(join(work, 'erp.db'));
+erp.exec(`CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, region TEXT, credit_limit DECIMAL(12,2), updated_at DATETIME NOT NULL);
+CREATE TABLE sales_orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, total DECIMAL(12,2), ordered_at DATETIME NOT NULL, updated_at DATETIME NOT NULL);`);
+const regions = ['midwest', 'northeast', 'south', 'west'];
+const insertCustomer = erp.prepare('INSERT INTO customers VALUES (?, ?, ?, ?, ?)');
+for (let i = 1; i <= 200; i++) {
+  insertCustomer.run(
+    i,
+    `Customer ${i}`,
+    regions[i % 4],
+    (i * 250) % 10000,
+    `2026-11-01 08:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`,
+  );
+}
+const insertOrder = erp.prepare('INSERT INTO sales_orders VALUES (?, ?, ?, ?, ?)');
+for (let i = 1; i <= 1000; i++) {
+  const at = `2026-11-${String(1 + (i % 28)).padStart(2, '0')} 10:00:00`;
+  insertOrder.run(i, 1 + (i % 200), ((i * 37) % 5000) / 10, at, at);
+}
+// Stock drops: one CSV per day and warehouse.
+mkdirSync(join(work, 'stock'), { recursive: true });
+for (const day of ['2026-11-27', '2026-11-28']) {
+  writeFileSync(
+    join(work, 'stock', `stock-${day}.csv`),
+    `day,warehouse,sku,on_hand\n${[1, 2, 3].map((s) => `${day},chicago,SKU-${s},${s * 10}`).join('\n')}\n`,
+  );
+}
+// The product API: a local HTTP server in a child process (spawnSync below would block one in this process).
+const api = spawn(
+  process.execPath,
+  [
+    '-e',
+    `const http = require('node:http');
+     const products = Array.from({ length: 25 }, (_, i) => ({ sku: 'SKU-' + (i + 1), title: 'Product ' + (i + 1), price: (i + 1) * 2.5 }));
+     const server = http.createServer((req, res) => {
+       if (req.headers.authorization !== 'Bearer demo-token') { res.writeHead(401); return res.end('{}'); }
+       const u = new URL(req.url, 'http://x'); const page = Number(u.searchParams.get('page') || 1);
+       res.writeHead(200, { 'content-type': 'application/json' });
+       res.end(JSON.stringify({ data: products.slice((page - 1) * 10, page * 10) }));
+     });
+     server.listen(0, '127.0.0.1', () => console.log(server.address().port));`,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const apiPort = await new Promise((resolve) =>
+  api.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+);
+process.on('exit', () => api.kill());
+appendFileSync(
+  join(work, 'lakekit.yaml'),
+  `
+sources:
+  erp: { type: sqlite, path: ./erp.db }
+  stock: { type: files, path: ./stock, format: csv }
+  catalog_api:
+    type: http
+    base_url: http://127.0.0.1:${apiPort}
+    auth: { type: bearer, token: "\${PRODUCTS_TOKEN:-demo-token}" }
+    resources:
+      products:
+        path: /products
+        records: $.data
+        primary_key: [sku]
+        pagination: { type: page, param: page }
+pipelines:
+  erp_sync:
+    source: erp
+    schedule: "0 * * * *"
+    streams:
+      customers: { target: erp.customers, mode: merge, primary_key: [id], cursor: updated_at }
+      sales_orders: { target: erp.sales_orders, mode: merge, primary_key: [id], cursor: updated_at }
+    checks:
+      erp.customers:
+        - not_null: [id, name]
+        - unique: [id]
+        - accepted_values: { column: region, values: [midwest, northeast, south, west] }
+      erp.sales_orders:
+        - relationships: { column: customer_id, to: erp.customers, field: id }
+        - range: { column: total, min: 0 }
+  inventory:
+    source: stock
+    schedule: "15 6 * * *"
+    timezone: America/Chicago
+    streams:
+      stock: { target: inventory.stock, mode: append }
+  products:
+    source: catalog_api
+    streams:
+      products: { target: inventory.products, mode: merge }
+`,
+);
+run('Sources (credentials never printed)', ['source', 'list']);
+run('Test a source', ['source', 'test', 'erp']);
+run('Discover its tables: a pipeline skeleton to start from', ['source', 'discover', 'erp']);
+run('Pipelines and their next scheduled runs', ['pipeline', 'list']);
+run('Run the ERP pipeline: extract, write to a staging branch, check, publish', ['run', 'erp_sync']);
+run('Stock files and the product API', ['run', 'inventory']);
+run('', ['run', 'products']);
+erp.exec(`UPDATE customers SET name = name || ' Inc', updated_at = '2026-11-29 09:00:00' WHERE id <= 5;
+INSERT INTO sales_orders VALUES (1001, 7, 99.5, '2026-11-29 09:30:00', '2026-11-29 09:30:00');`);
+writeFileSync(
+  join(work, 'stock', 'stock-2026-11-29.csv'),
+  'day,warehouse,sku,on_hand\n2026-11-29,chicago,SKU-1,7\n',
+);
+run('Incremental: only changed rows are read (cursor stored with the data), only new files', [
+  'run',
+  'erp_sync',
+]);
+run('', ['run', 'inventory']);
+run('The scheduler runs what is due (from system cron or a Kubernetes CronJob: lake schedule --once)', [
+  'schedule',
+  '--once',
+]);
+run('A second pass right after: nothing is due', ['schedule', '--once']);
+erp.exec(`UPDATE customers SET region = 'atlantis', updated_at = '2026-11-29 10:00:00' WHERE id = 9;
+INSERT INTO sales_orders VALUES (1002, 999, -5, '2026-11-29 10:30:00', '2026-11-29 10:30:00');`);
+run(
+  'Bad rows at the source: the quality gate blocks publishing (exit 3), main is unchanged',
+  ['run', 'erp_sync'],
+  {
+    expect: 3,
+  },
+);
+run('The failing rows are in quarantine tables', [
+  'query',
+  "select 'customers' as t, id, _lakekit_check from erp.customers__quarantine union all select 'sales_orders', id, _lakekit_check from erp.sales_orders__quarantine order by 1, 2",
+]);
+run('Runs are recorded in the catalog', ['runs']);
+erp.close();
+run('Revenue by region across the ERP tables', [
+  'query',
+  'select c.region, count(*) as orders, sum(o.total) as revenue from erp.sales_orders o join erp.customers c on c.id = o.customer_id group by 1 order by 1',
+]);
+
 console.log(`\n${bold('Done.')} The tables are real Iceberg v2 tables: open them from PyIceberg with
   SqlCatalog("lakekit", uri="sqlite:///${join(work, 'catalog.db')}", warehouse="file://${join(work, 'warehouse')}")
-Try next:  pnpm lake load <your.csv> --table <ns.table>   ·   pnpm lake query "select …"   ·   pnpm lake --help`);
+Try next:  pnpm lake source discover <source>   ·   pnpm lake run <pipeline>   ·   pnpm lake load <your.csv> --table <ns.table>   ·   pnpm lake query "select …"   ·   pnpm lake --help`);

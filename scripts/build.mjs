@@ -21,6 +21,7 @@ const EXTERNAL = [
   'mssql',
   'mariadb',
   'mariadb/*',
+  'pino',
 ];
 
 // Chunk names carry content hashes: build into a fresh folder (no stale chunks pile up) and swap it in

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command of Lakekit (CI runs it through .ci/run): installs what is missing, prepares the
-# peer tools (PyIceberg, moto) and the services integration tests talk to (S3 via moto, PostgreSQL),
-# then runs `pnpm check` and every vitest project. Works from any directory; exits non-zero if the
-# check or any test fails.
+# peer tools (PyIceberg, moto) and the services integration tests talk to (S3 via moto, PostgreSQL,
+# MariaDB), then runs `pnpm check` and every vitest project. Works from any directory; exits non-zero
+# if the check or any test fails.
 #   LAKEKIT_SKIP_INSTALL=1  skip apt/corepack/pnpm install (a checkout shared with others, offline)
 set -euo pipefail
 
@@ -28,19 +28,30 @@ postgres_server_installed() {
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
 }
 
-# Debian packages the run needs, installed only when missing (MariaDB goes here later).
+mariadb_server_installed() {
+  # Debian keeps mariadbd in /usr/sbin, off a normal user's PATH.
+  command -v mariadbd >/dev/null || [[ -x /usr/sbin/mariadbd ]]
+}
+
+# Debian packages the run needs, installed only when missing.
 ensure_apt_packages() {
   local missing=()
   command -v python3 >/dev/null || missing+=(python3)
   if command -v python3 >/dev/null && ! python_venv_works; then missing+=(python3-venv); fi
   command -v flock >/dev/null || missing+=(util-linux)
   postgres_server_installed || missing+=(postgresql)
+  mariadb_server_installed || missing+=(mariadb-server)
   ((${#missing[@]} == 0)) && return 0
   step "apt-get install ${missing[*]}"
   local sudo=()
   [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [[ " ${missing[*]} " == *" mariadb-server "* ]]; then
+    # The package starts and enables its own server where it can; tests run their own instance.
+    "${sudo[@]}" service mariadb stop >/dev/null 2>&1 || true
+    if command -v systemctl >/dev/null; then "${sudo[@]}" systemctl disable mariadb >/dev/null 2>&1 || true; fi
+  fi
 }
 
 if [[ "${LAKEKIT_SKIP_INSTALL:-}" != 1 ]]; then
@@ -61,6 +72,7 @@ echo "$venv"
 # A state dir per run, so concurrent runs in one checkout do not stop each other's servers.
 export LAKEKIT_TEST_STATE="${LAKEKIT_TEST_STATE:-$root/tests/.work/run-$$}"
 cleanup() {
+  bash tests/services/mariadb.sh stop || true
   bash tests/services/postgres.sh stop || true
   bash tests/services/moto.sh stop || true
   [[ "$LAKEKIT_TEST_STATE" == "$root/tests/.work/run-$$" ]] && rm -rf "$LAKEKIT_TEST_STATE"
@@ -79,6 +91,11 @@ step "PostgreSQL server"
 LAKEKIT_TEST_POSTGRES_URL="$(bash tests/services/postgres.sh start)"
 export LAKEKIT_TEST_POSTGRES_URL
 echo "$LAKEKIT_TEST_POSTGRES_URL"
+
+step "MariaDB server"
+LAKEKIT_TEST_MARIADB_URL="$(bash tests/services/mariadb.sh start)"
+export LAKEKIT_TEST_MARIADB_URL
+echo "$LAKEKIT_TEST_MARIADB_URL"
 
 # Tests talk to moto only: fixed fake credentials, no profile, no endpoint from the caller's shell.
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE

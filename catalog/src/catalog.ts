@@ -15,6 +15,7 @@ import {
   Table,
   writeMetadata,
 } from '@lakekit/iceberg';
+import { OperationsStore } from './operations-store.js';
 import { SqlCatalogStore } from './sql-catalog-store.js';
 
 /** How to open a catalog. */
@@ -44,6 +45,13 @@ export class Catalog {
 
   get name(): string {
     return this.store.name;
+  }
+
+  private ops?: OperationsStore;
+  /** Pipeline state, runs, quality results, lineage events and locks kept in the catalog database. */
+  get operations(): OperationsStore {
+    this.ops ??= new OperationsStore(this.store.knex, this.store.name);
+    return this.ops;
   }
 
   async close(): Promise<void> {

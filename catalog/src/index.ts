@@ -1,3 +1,4 @@
 /** @lakekit/catalog: the catalog store (Iceberg SQL-catalog tables) and the catalog of tables. */
 export * from './catalog.js';
+export * from './operations-store.js';
 export * from './sql-catalog-store.js';

@@ -44,6 +44,85 @@ const migrations: Migration[] = [
       // The Iceberg tables are shared with other engines: never dropped by a migration.
     },
   },
+  {
+    name: '0002_pipelines',
+    async up(knex) {
+      // Pipeline state: the position a stream reached, written in the transaction of the pointer swap
+      // of the snapshot it describes (so state is never ahead of, nor behind, the data).
+      await knex.schema.createTable('lakekit_pipeline_state', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('pipeline', 255).notNullable();
+        t.string('stream', 500).notNullable();
+        t.string('target', 500).notNullable();
+        t.text('state').notNullable();
+        t.string('snapshot_id', 24).nullable();
+        t.string('run_id', 64).nullable();
+        t.string('updated_at', 40).notNullable();
+        t.primary(['catalog_name', 'pipeline', 'stream']);
+      });
+      await knex.schema.createTable('lakekit_runs', (t) => {
+        t.string('id', 64).primary();
+        t.string('catalog_name', 255).notNullable();
+        t.string('pipeline', 255).notNullable();
+        t.string('status', 20).notNullable();
+        t.string('trigger', 20).notNullable();
+        t.string('started_at', 40).notNullable();
+        t.string('ended_at', 40).nullable();
+        t.string('host', 255).notNullable();
+        t.integer('pid').notNullable();
+        t.text('detail').nullable();
+        t.text('error').nullable();
+        t.index(['catalog_name', 'pipeline', 'started_at']);
+      });
+      await knex.schema.createTable('lakekit_quality_results', (t) => {
+        t.increments('id');
+        t.string('catalog_name', 255).notNullable();
+        t.string('run_id', 64).nullable();
+        t.string('table_name', 500).notNullable();
+        t.string('snapshot_id', 24).nullable();
+        t.string('check_name', 500).notNullable();
+        t.string('kind', 40).notNullable();
+        t.string('severity', 10).notNullable();
+        t.string('status', 10).notNullable();
+        t.bigInteger('failing_rows').notNullable();
+        t.text('message').notNullable();
+        t.text('sample').nullable();
+        t.string('checked_at', 40).notNullable();
+        t.index(['catalog_name', 'table_name', 'checked_at']);
+      });
+      await knex.schema.createTable('lakekit_lineage_events', (t) => {
+        t.increments('id');
+        t.string('catalog_name', 255).notNullable();
+        t.string('run_id', 64).notNullable();
+        t.string('event_type', 20).notNullable();
+        t.string('event_time', 40).notNullable();
+        t.string('job_name', 500).notNullable();
+        t.text('payload').notNullable();
+        t.index(['catalog_name', 'run_id']);
+      });
+      await knex.schema.createTable('lakekit_locks', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('name', 500).notNullable();
+        t.string('holder', 64).notNullable();
+        t.string('host', 255).notNullable();
+        t.integer('pid').notNullable();
+        t.string('acquired_at', 40).notNullable();
+        t.string('expires_at', 40).notNullable();
+        t.primary(['catalog_name', 'name']);
+      });
+    },
+    async down(knex) {
+      for (const t of [
+        'lakekit_locks',
+        'lakekit_lineage_events',
+        'lakekit_quality_results',
+        'lakekit_runs',
+        'lakekit_pipeline_state',
+      ]) {
+        await knex.schema.dropTableIfExists(t);
+      }
+    },
+  },
 ];
 
 /** The migrations as a knex migration source (in code, so the bundled CLI needs no files). */

@@ -48,7 +48,9 @@ describe('loadConfig', () => {
         accessKeyId: undefined,
         secretAccessKey: undefined,
       },
+      origin: { source: 'lakekit.yml', baseDir: dir, lineOf: expect.any(Function) },
     });
+    expect(config.origin?.lineOf?.(['s3', 'force_path_style'])).toBe(6);
   });
 
   it('resolves --config relative to cwd and its paths relative to the file', async () => {

@@ -79,6 +79,63 @@ function buildProgram(): Command {
     .option('--evolve', 'add file columns the table lacks as new optional columns')
     .action(action(() => import('./commands/load.js').then((m) => m.loadCommand as Action)));
 
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  program
+    .command('run')
+    .description(
+      'run a pipeline: extract its streams, write them, check them and publish (exit 3: a quality gate blocked publishing)',
+    )
+    .argument('<pipeline>', 'pipeline name (pipelines: in the config file)')
+    .option('--full-refresh', 'ignore stored cursors and rebuild the tables from the whole source')
+    .option('-s, --stream <name>', 'only this stream (repeatable)', collect)
+    .option(
+      '--log-level <level>',
+      'JSON log lines on stderr from this level (default warn; LAKEKIT_LOG_LEVEL)',
+    )
+    .action(action(() => import('./commands/pipelines.js').then((m) => m.runCommand as Action)));
+  const runs = program
+    .command('runs')
+    .description('list pipeline runs, newest first')
+    .argument('[pipeline]', 'only runs of this pipeline')
+    .option('-n, --limit <n>', 'how many (default 20)')
+    .action(action(() => import('./commands/pipelines.js').then((m) => m.runsList as Action)));
+  runs
+    .command('show')
+    .description('one run: streams, rows, snapshots, cursors, checks')
+    .argument('<id>', 'run id (or a unique prefix)')
+    .action(action(() => import('./commands/pipelines.js').then((m) => m.runsShow as Action)));
+  program
+    .command('schedule')
+    .description('run pipelines on their cron schedules until SIGTERM (--once: run what is due and exit)')
+    .option(
+      '--once',
+      'run the pipelines that are due now, then exit (for cron, Kubernetes CronJobs, Airflow)',
+    )
+    .option('--concurrency <n>', 'pipelines run at once (default 2)')
+    .option('--log-level <level>', 'JSON log lines on stderr from this level (default info; --once: warn)')
+    .action(action(() => import('./commands/pipelines.js').then((m) => m.scheduleCommand as Action)));
+  const pipeline = program.command('pipeline').description('declared pipelines');
+  pipeline
+    .command('list')
+    .description('pipelines with their schedules and next run times')
+    .action(action(() => import('./commands/pipelines.js').then((m) => m.pipelineList as Action)));
+  const source = program.command('source').description('configured sources');
+  source
+    .command('list')
+    .description('sources of the config file (credentials hidden)')
+    .action(action(() => import('./commands/pipelines.js').then((m) => m.sourceList as Action)));
+  source
+    .command('test')
+    .description('connect to a source and report its version')
+    .argument('<name>', 'source name')
+    .action(action(() => import('./commands/pipelines.js').then((m) => m.sourceTest as Action)));
+  source
+    .command('discover')
+    .description('list the streams of a source and print (or --write) a pipeline skeleton')
+    .argument('<name>', 'source name')
+    .option('-w, --write <file>', 'write the skeleton to this new file')
+    .action(action(() => import('./commands/pipelines.js').then((m) => m.sourceDiscover as Action)));
+
   const table = program.command('table').description('inspect and manage tables');
   table
     .command('list')

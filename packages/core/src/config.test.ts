@@ -25,6 +25,7 @@ describe('resolveConfig', () => {
       warehouse: 'file:///proj/warehouse',
       catalog: { uri: 'sqlite:/proj/catalog.db', name: 'main' },
       s3: undefined,
+      origin: { source: opts.source, baseDir: '/proj' },
     });
   });
 
@@ -42,7 +43,10 @@ describe('resolveConfig', () => {
   });
 
   it('applies defaults under baseDir for an empty file', () => {
-    expect(resolveConfig(null, opts)).toEqual(defaultConfig('/proj'));
+    expect(resolveConfig(null, opts)).toEqual({
+      ...defaultConfig('/proj'),
+      origin: { source: opts.source, baseDir: '/proj' },
+    });
     expect(defaultConfig('/proj')).toEqual({
       warehouse: 'file:///proj/.lakekit/warehouse',
       catalog: { uri: 'sqlite:/proj/.lakekit/catalog.db', name: 'lakekit' },
@@ -107,7 +111,7 @@ describe('resolveConfig', () => {
 
   it('rejects unknown keys, naming the file, the place and a likely intended key', () => {
     expect(configError(() => resolveConfig({ catalgo: {} }, opts)).message).toBe(
-      'lakekit.yaml: unknown key "catalgo" at top level (did you mean "catalog"?); allowed: warehouse, catalog, s3, maintenance',
+      'lakekit.yaml: unknown key "catalgo" at top level (did you mean "catalog"?); allowed: warehouse, catalog, s3, maintenance, sources, pipelines, lineage',
     );
     const nested = configError(() => resolveConfig({ catalog: { nmae: 'x' } }, opts));
     expect(nested.message).toMatch(/^lakekit\.yaml: unknown key "nmae" in catalog \(did you mean "name"\?\)/);

@@ -32,6 +32,24 @@ export interface LakeConfig {
   readonly s3: S3Config | undefined;
   /** Table maintenance policies (`maintenance:`), when configured. */
   readonly maintenance?: MaintenanceConfig;
+  /** `sources:` as written (after `${VAR}` substitution); each entry validated by its connector. */
+  readonly sources?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** `pipelines:` as written (after substitution); validated by @lakekit/pipelines. */
+  readonly pipelines?: Readonly<Record<string, unknown>>;
+  /** Where OpenLineage events are also sent (`lineage.endpoint`), beside the catalog. */
+  readonly lineage?: { readonly endpoint?: string; readonly namespace?: string; readonly apiKey?: string };
+  /** Where the configuration came from, for error messages (absent: defaults). */
+  readonly origin?: ConfigOrigin;
+}
+
+/** The file a configuration came from: its name as shown, folder, and a line finder for key paths. */
+export interface ConfigOrigin {
+  /** As shown in messages (`lakekit.yaml`). */
+  readonly source: string;
+  /** Folder relative paths resolve against. */
+  readonly baseDir: string;
+  /** The 1-based line of a key path (`['pipelines', 'crm', 'streams']`), when known. */
+  lineOf?(path: readonly (string | number)[]): number | undefined;
 }
 
 /** Accepts YAML booleans and the strings "true"/"false" (what `${VAR}` substitution yields). */
@@ -60,6 +78,15 @@ export const configFileShape = {
   catalog: catalogSchema.optional(),
   s3: s3Schema.optional(),
   maintenance: maintenanceSchema.optional(),
+  sources: z.record(z.string(), z.looseObject({ type: nonEmpty })).optional(),
+  pipelines: z.record(z.string(), z.unknown()).optional(),
+  lineage: z
+    .strictObject({
+      endpoint: nonEmpty.optional(),
+      namespace: nonEmpty.optional(),
+      api_key: nonEmpty.optional(),
+    })
+    .optional(),
 };
 
 /** The schema of the configuration file as written (snake_case keys, before resolution). */
@@ -92,6 +119,8 @@ export interface ResolveConfigOptions {
   env: Record<string, string | undefined>;
   /** Name of the file shown in errors (`lakekit.yaml`). */
   source: string;
+  /** Finds the line of a key path in the file (for errors found after resolution). */
+  lineOf?: (path: readonly (string | number)[]) => number | undefined;
 }
 
 /**
@@ -124,6 +153,18 @@ export function resolveConfig(raw: unknown, opts: ResolveConfigOptions): LakeCon
         }
       : undefined,
     ...(file.maintenance ? { maintenance: resolveMaintenance(file.maintenance) } : {}),
+    ...(file.sources ? { sources: file.sources } : {}),
+    ...(file.pipelines ? { pipelines: file.pipelines } : {}),
+    ...(file.lineage
+      ? {
+          lineage: {
+            ...(file.lineage.endpoint ? { endpoint: file.lineage.endpoint } : {}),
+            ...(file.lineage.namespace ? { namespace: file.lineage.namespace } : {}),
+            ...(file.lineage.api_key ? { apiKey: file.lineage.api_key } : {}),
+          },
+        }
+      : {}),
+    origin: { source: opts.source, baseDir: opts.baseDir, ...(opts.lineOf ? { lineOf: opts.lineOf } : {}) },
   };
 }
 

@@ -87,6 +87,18 @@ export class MetadataError extends LakeError {
   }
 }
 
+/**
+ * A source system failed: unreachable, wrong credentials, a query error. `retryable` marks transient
+ * faults (connection reset, deadlock, serialization failure, HTTP 429/5xx) the runner retries with
+ * backoff; context names the source and, where known, the stream. Code `source_error`, or
+ * `source_auth` for rejected credentials.
+ */
+export class SourceError extends LakeError {
+  constructor(message: string, options: LakeErrorOptions & { auth?: boolean } = {}) {
+    super(options.auth ? 'source_auth' : 'source_error', message, options);
+  }
+}
+
 /** A feature the table uses that this version of Lakekit cannot honour (fails loudly, never ignores). */
 export class UnsupportedError extends LakeError {
   constructor(message: string, options: LakeErrorOptions = {}) {

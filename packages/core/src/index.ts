@@ -1,5 +1,6 @@
 /** @lakekit/core: types, identifiers, errors, JSON and interfaces shared by every package. */
 export * from './config.js';
+export * from './connector.js';
 export * from './errors.js';
 export * from './file-io.js';
 export * from './identifier.js';

@@ -5,8 +5,10 @@
  * the refreshed head, so a concurrent change that makes it wrong (a name taken, a ref moved or
  * dropped, a snapshot expired) fails with an error instead of being applied over it.
  */
+
 import { AlreadyExistsError, CommitConflictError, NotFoundError, UsageError } from '@lakekit/core';
 import { ancestorIds } from './ancestry.js';
+import type { CommitHook } from './catalog-backend.js';
 import { commitMetadata } from './commit-metadata.js';
 import type { Table } from './table.js';
 import { type RefJson, snapshotById, type TableMetadata } from './table-metadata.js';
@@ -46,6 +48,8 @@ export interface TagOptions {
 export interface FastForwardOptions {
   branch?: string;
   to: string;
+  /** Runs inside the catalog transaction that swaps the pointer (pipeline state publishes with the data). */
+  onCommit?: CommitHook;
 }
 
 /** What a fast-forward did. */
@@ -255,30 +259,34 @@ export async function fastForward(table: Table, options: FastForwardOptions): Pr
     return { branch, to, from: head, snapshotId: head, changed: false };
   }
   let from: bigint | undefined;
-  await commitMetadata(table, async (base) => {
-    const now = base.refs[to];
-    if (now?.['snapshot-id'] !== head) {
-      throw new CommitConflictError(
-        `table ${table.name}: ${source.type} ${to} was ${now ? 'moved' : 'dropped'} by another writer during the fast-forward of ${branch}; nothing was changed — check ${to} again`,
-        { retryable: false, context },
-      );
-    }
-    const current = base.refs[branch];
-    if ((!current && branch !== MAIN_BRANCH) || (current && current.type !== 'branch')) {
-      throw new CommitConflictError(
-        `table ${table.name}: branch ${branch} was dropped or replaced by another writer during the fast-forward; nothing was changed`,
-        { retryable: false, context },
-      );
-    }
-    from = current?.['snapshot-id'];
-    if (from !== undefined && !ancestorIds(base, head).has(from)) {
-      throw new CommitConflictError(
-        `table ${table.name}: cannot fast-forward ${branch} to ${to}: ${branch}'s head ${from} is not an ancestor of ${to}'s head ${head} (the two have diverged)`,
-        { retryable: false, context },
-      );
-    }
-    return { metadata: withBranchAt(base, branch, head) };
-  });
+  await commitMetadata(
+    table,
+    async (base) => {
+      const now = base.refs[to];
+      if (now?.['snapshot-id'] !== head) {
+        throw new CommitConflictError(
+          `table ${table.name}: ${source.type} ${to} was ${now ? 'moved' : 'dropped'} by another writer during the fast-forward of ${branch}; nothing was changed — check ${to} again`,
+          { retryable: false, context },
+        );
+      }
+      const current = base.refs[branch];
+      if ((!current && branch !== MAIN_BRANCH) || (current && current.type !== 'branch')) {
+        throw new CommitConflictError(
+          `table ${table.name}: branch ${branch} was dropped or replaced by another writer during the fast-forward; nothing was changed`,
+          { retryable: false, context },
+        );
+      }
+      from = current?.['snapshot-id'];
+      if (from !== undefined && !ancestorIds(base, head).has(from)) {
+        throw new CommitConflictError(
+          `table ${table.name}: cannot fast-forward ${branch} to ${to}: ${branch}'s head ${from} is not an ancestor of ${to}'s head ${head} (the two have diverged)`,
+          { retryable: false, context },
+        );
+      }
+      return { metadata: withBranchAt(base, branch, head) };
+    },
+    options.onCommit ? { onCommit: options.onCommit } : {},
+  );
   return { branch, to, ...(from !== undefined ? { from } : {}), snapshotId: head, changed: from !== head };
 }
 

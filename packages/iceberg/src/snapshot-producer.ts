@@ -37,6 +37,8 @@ export interface CommitOptions {
   branch?: string;
   /** Runs inside the catalog transaction that swaps the pointer. */
   onCommit?: CommitHook;
+  /** Create `branch` at this commit when it does not exist (its parent is main's head). */
+  createBranch?: boolean;
 }
 
 /** A change to the rows of a table, committed as one snapshot. */
@@ -198,7 +200,9 @@ export async function commitSnapshot(table: Table, change: SnapshotChange): Prom
   const snapshotId = newSnapshotId();
   const added = change.added ?? [];
   const removedPaths = new Set((change.removed ?? []).map((f) => f.filePath));
-  const from = branchHead(table.metadata, branch);
+  const head = (md: TableMetadata) =>
+    change.createBranch && md.refs[branch] === undefined ? branchHead(md, 'main') : branchHead(md, branch);
+  const from = head(table.metadata);
   const specId = table.metadata['default-spec-id'];
   const kept: string[] = []; // manifests of added files: written once, reused by every attempt
   const addedManifests: ManifestFile[] = [];
@@ -207,7 +211,7 @@ export async function commitSnapshot(table: Table, change: SnapshotChange): Prom
     await commitMetadata(
       table,
       async (base) => {
-        const parent = branchHead(base, branch);
+        const parent = head(base);
         if (parent?.['snapshot-id'] !== from?.['snapshot-id']) {
           if (change.validate) await change.validate(base, from, table);
           else if (change.operation !== 'append') {
