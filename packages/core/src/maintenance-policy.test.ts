@@ -59,6 +59,8 @@ describe('maintenance policy', () => {
       opts,
     );
     expect(c.maintenance).toEqual({
+      schedule: '0 3 * * *',
+      timezone: 'UTC',
       defaults: { expireOlderThanMs: 7 * 86_400_000, retainLast: 10, compact: false },
       tables: {
         'crm.accounts': {

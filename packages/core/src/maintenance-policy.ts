@@ -26,6 +26,9 @@ export interface MaintenancePolicy {
 
 /** The resolved `maintenance:` section. */
 export interface MaintenanceConfig {
+  /** When `lake schedule` runs maintenance (cron, default daily at 03:00), in `timezone` (default UTC). */
+  readonly schedule: string;
+  readonly timezone: string;
   readonly defaults: MaintenancePolicy;
   /** By table name (`ns.table`). */
   readonly tables: Readonly<Record<string, MaintenancePolicy>>;
@@ -132,6 +135,8 @@ const policySchema = z.strictObject({
 
 /** The `maintenance:` section as written: `defaults` and `tables` keyed by `ns.table`. */
 export const maintenanceSchema = z.strictObject({
+  schedule: z.string().min(1).optional(),
+  timezone: z.string().min(1).optional(),
   defaults: policySchema.optional(),
   tables: z
     .record(z.string(), policySchema)
@@ -168,9 +173,14 @@ function resolvePolicy(p: z.infer<typeof policySchema> | undefined): Maintenance
   return out;
 }
 
+/** Maintenance runs daily at 03:00 (in `maintenance.timezone`) unless `maintenance.schedule` says otherwise. */
+export const DEFAULT_MAINTENANCE_SCHEDULE = '0 3 * * *';
+
 /** Resolves a validated `maintenance:` section (camelCase, milliseconds and bytes). */
 export function resolveMaintenance(file: MaintenanceFile): MaintenanceConfig {
   return {
+    schedule: file.schedule ?? DEFAULT_MAINTENANCE_SCHEDULE,
+    timezone: file.timezone ?? 'UTC',
     defaults: resolvePolicy(file.defaults),
     tables: Object.fromEntries(Object.entries(file.tables ?? {}).map(([k, v]) => [k, resolvePolicy(v)])),
   };
