@@ -65,7 +65,7 @@ const migrations: Migration[] = [
         t.string('catalog_name', 255).notNullable();
         t.string('pipeline', 255).notNullable();
         t.string('status', 20).notNullable();
-        t.string('trigger', 20).notNullable();
+        t.string('trigger', 100).notNullable();
         t.string('started_at', 40).notNullable();
         t.string('ended_at', 40).nullable();
         t.string('host', 255).notNullable();

@@ -5,7 +5,7 @@
  * Times are ISO-8601 UTC strings: they sort and compare the same in SQLite and PostgreSQL.
  */
 import { hostname } from 'node:os';
-import { parseJson, stringifyJson } from '@lakekit/core';
+import { parseJson, stringifyJson, UsageError } from '@lakekit/core';
 import type { CommitHook } from '@lakekit/iceberg';
 import type { Knex } from 'knex';
 
@@ -175,14 +175,20 @@ export class OperationsStore {
       });
   }
 
+  /** A run by id or by a unique prefix of its id; an ambiguous prefix is a UsageError listing matches. */
   async getRun(id: string): Promise<RunRecord | undefined> {
     const row = await this.knex('lakekit_runs').where({ id, catalog_name: this.catalogName }).first();
     if (row) return toRun(row);
-    // A unique prefix of an id is enough (ids are long).
     const rows = await this.knex('lakekit_runs')
       .where({ catalog_name: this.catalogName })
       .andWhere('id', 'like', `${id.replaceAll('%', '').replaceAll('_', '')}%`)
-      .limit(2);
+      .limit(5);
+    if (rows.length > 1) {
+      throw new UsageError(
+        `run id prefix ${id} matches several runs (${rows.map((r: { id: string }) => r.id).join(', ')}${rows.length === 5 ? ', …' : ''}): give more of it`,
+        { context: { run: id } },
+      );
+    }
     return rows.length === 1 ? toRun(rows[0]) : undefined;
   }
 
@@ -299,27 +305,32 @@ export class OperationsStore {
       acquired_at: now(),
       expires_at: new Date(Date.now() + leaseMs).toISOString(),
     };
-    return this.knex.transaction(async (trx) => {
-      const current = await trx('lakekit_locks').where({ catalog_name: this.catalogName, name }).first();
-      if (current) {
-        const held = toLock(current);
-        const dead = held.host === host && held.pid !== process.pid && !processAlive(held.pid);
-        const expired = held.expiresAt < now();
-        if (!dead && !expired && held.holder !== holder) return held;
-        const n = await trx('lakekit_locks')
-          .where({ catalog_name: this.catalogName, name, holder: held.holder })
-          .update(row);
-        return n === 1 ? undefined : held;
+    // Write first, one statement at a time (each atomic on its own): a read-then-write transaction
+    // fails on SQLite when another process commits in between (SQLITE_BUSY_SNAPSHOT).
+    await this.knex('lakekit_locks').insert(row).onConflict(['catalog_name', 'name']).ignore();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.knex('lakekit_locks')
+        .where({ catalog_name: this.catalogName, name })
+        .first();
+      if (!current) {
+        // Released between the two statements: try to take it again.
+        await this.knex('lakekit_locks').insert(row).onConflict(['catalog_name', 'name']).ignore();
+        continue;
       }
-      try {
-        await trx('lakekit_locks').insert(row);
-        return undefined;
-      } catch {
-        // Inserted by another process a moment ago.
-        const now2 = await trx('lakekit_locks').where({ catalog_name: this.catalogName, name }).first();
-        return now2 ? toLock(now2) : { ...toLock(row), holder: 'unknown' };
-      }
-    });
+      const held = toLock(current);
+      if (held.holder === holder) return undefined;
+      const dead = held.host === host && held.pid !== process.pid && !processAlive(held.pid);
+      const expired = held.expiresAt < now();
+      if (!dead && !expired) return held;
+      // Take over only from the holder seen (compare-and-swap on holder and lease).
+      await this.knex('lakekit_locks')
+        .where({ catalog_name: this.catalogName, name, holder: held.holder, expires_at: held.expiresAt })
+        .update(row);
+    }
+    const last = await this.knex('lakekit_locks').where({ catalog_name: this.catalogName, name }).first();
+    if (last && toLock(last).holder === holder) return undefined;
+    // Still contended after five rounds: report whoever holds it now (or the race itself).
+    return last ? toLock(last) : { ...toLock(row), holder: 'another process (lock contended)' };
   }
 
   /** Extends a held lock's lease; false when it was lost (taken over after expiry). */

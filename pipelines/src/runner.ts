@@ -27,6 +27,7 @@ import {
   LakeError,
   parseTableIdentifier,
   quoteIdent,
+  redactUrl,
   type SourceSession,
   type SourceStream,
   type StagedBatch,
@@ -191,6 +192,13 @@ export async function runPipeline(
       { context: { pipeline: name, run: held.holder } },
     );
   }
+  let run: Awaited<ReturnType<typeof ops.startRun>>;
+  try {
+    run = await ops.startRun({ id: runId, pipeline: name, trigger: options.trigger ?? 'manual' });
+  } catch (e) {
+    await ops.releaseLock(lock, runId).catch(() => undefined);
+    throw e;
+  }
   const renew = setInterval(() => {
     ops.renewLock(lock, runId, LOCK_LEASE_MS).catch(() => undefined);
   }, LOCK_LEASE_MS / 3);
@@ -202,7 +210,16 @@ export async function runPipeline(
   let runError: unknown;
   let connector: Connector | undefined;
   let session: SourceSession | undefined;
-  const run = await ops.startRun({ id: runId, pipeline: name, trigger: options.trigger ?? 'manual' });
+  let sourceNamespace = `${source.kind}://${source.name}`;
+  // The streams this run means to write: START names them, FAIL names those that did not finish.
+  const planned = (): LineageStream[] =>
+    streams.map((s) => ({
+      sourceNamespace,
+      sourceName: s.stream,
+      targetNamespace: ctx.catalog.warehouse,
+      targetName: s.target,
+      columns: [],
+    }));
   const jobNamespace = ctx.config.lineage?.namespace ?? 'lakekit';
   const emit = async (eventType: 'START' | 'COMPLETE' | 'FAIL', error?: string) => {
     const event = lineageEvent({
@@ -211,7 +228,12 @@ export async function runPipeline(
       runId,
       jobNamespace,
       pipeline: name,
-      streams: lineage,
+      streams:
+        eventType === 'START'
+          ? planned()
+          : eventType === 'FAIL'
+            ? [...lineage, ...planned().filter((p) => !lineage.some((l) => l.sourceName === p.sourceName))]
+            : lineage,
       ...(error ? { error } : {}),
     });
     await ops.recordLineage({
@@ -224,7 +246,10 @@ export async function runPipeline(
     const endpoint = ctx.config.lineage?.endpoint;
     if (endpoint) {
       await postLineage(endpoint, event, ctx.config.lineage?.apiKey).catch((e: unknown) =>
-        log.warn({ err: errorText(e), endpoint }, 'OpenLineage endpoint did not accept the event'),
+        log.warn(
+          { err: errorText(e), endpoint: redactUrl(endpoint) },
+          'OpenLineage endpoint did not accept the event',
+        ),
       );
     }
   };
@@ -236,7 +261,7 @@ export async function runPipeline(
       ...(ctx.io ? { io: ctx.io } : {}),
     });
     const info = await withRetries(def.retries, () => connector!.test(), retryLog(log, name));
-    const sourceNamespace = info.target;
+    sourceNamespace = info.target;
     await emit('START');
     const open = async () => {
       await session?.close().catch(() => undefined);

@@ -40,6 +40,8 @@ export type ScheduleEvent =
 const SKIP_WINDOW_MS = 60_000;
 /** Run records searched for a pipeline's last scheduled run (manual runs come between them). */
 const HISTORY_LIMIT = 500;
+/** A launch that made no run record (busy elsewhere, refused before starting) is retried after this. */
+const RELAUNCH_MS = 60_000;
 
 /** The latest scheduled time at or before `now`, after `after` (or any, when `after` is undefined). */
 export function dueTime(p: PipelineDefinition, now: Date, after: Date | undefined): Date | undefined {
@@ -53,7 +55,7 @@ export function dueTime(p: PipelineDefinition, now: Date, after: Date | undefine
   return previous;
 }
 
-/** Runs due pipelines (see module comment). Returns the reports of the runs it made. */
+/** Runs due pipelines (see module comment). Returns the reports of the runs it made (`once` only). */
 export async function runSchedule(
   base: Omit<RunnerContext, 'engine' | 'signal'> & { engine?: () => Promise<Engine> },
   options: ScheduleOptions = {},
@@ -72,6 +74,9 @@ export async function runSchedule(
   const ops = base.catalog.operations;
   // Ends the daemon's sleep when a run ends: a pipeline held back by the concurrency limit starts then.
   let wake: (() => void) | undefined;
+  // A pipeline whose launch left no run record is still due: without a pause it would be relaunched
+  // at once, again and again, while another host holds its lock.
+  const relaunchAt = new Map<string, number>();
 
   const lastScheduled = async (name: string): Promise<Date | undefined> => {
     const runs = await ops.listRuns({ pipeline: name, limit: HISTORY_LIMIT });
@@ -84,22 +89,25 @@ export async function runSchedule(
   const launch = (p: PipelineDefinition, at: Date) => {
     options.onEvent?.({ type: 'started', pipeline: p.name, scheduledFor: at.toISOString() });
     const task = (async () => {
-      const engine = base.engine ? await base.engine() : await openEngine();
+      let engine: Engine | undefined;
       try {
+        engine = base.engine ? await base.engine() : await openEngine();
         const report = await runPipeline({ ...base, engine, signal: abortRuns.signal }, p.name, {
           trigger: `schedule@${at.toISOString()}`,
         });
-        reports.push(report);
+        // Kept for --once only: a daemon runs for months.
+        if (options.once) reports.push(report);
         options.onEvent?.({ type: 'finished', pipeline: p.name, report });
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
+        relaunchAt.set(p.name, now().getTime() + RELAUNCH_MS);
         options.onEvent?.(
           isLakeError(e) && e.code === 'pipeline_busy'
             ? { type: 'skipped', pipeline: p.name, reason: error }
             : { type: 'failed', pipeline: p.name, error },
         );
       } finally {
-        if (!base.engine) engine.close();
+        if (!base.engine) engine?.close();
         running.delete(p.name);
         wake?.();
       }
@@ -111,6 +119,7 @@ export async function runSchedule(
     for (const p of pipelines) {
       if (options.signal?.aborted) return;
       if (running.has(p.name) || running.size >= concurrency) continue;
+      if ((relaunchAt.get(p.name) ?? 0) > now().getTime()) continue;
       const at = dueTime(p, now(), await lastScheduled(p.name));
       if (at) launch(p, at);
     }

@@ -84,6 +84,22 @@ export function stagedSelectSql(
   return `SELECT ${list.join(', ')} FROM (${stagedReadSql(format, paths, fileColumns)}) AS s`;
 }
 
+/**
+ * True where the conversion of a non-NULL value fails. Dates and timestamps test finiteness
+ * directly: their conversion calls `error()`, which DuckDB refuses inside `TRY`.
+ */
+function failsSql(format: StagedBatch['format'], ref: string, type: IcebergType): string {
+  if (
+    format !== 'parquet' &&
+    isPrimitive(type) &&
+    (type.kind === 'date' || type.kind === 'timestamp' || type.kind === 'timestamptz')
+  ) {
+    const text = format === 'jsonl' ? `(${ref} ->> '$')` : ref;
+    return `NOT coalesce(isfinite(TRY(CAST(${text} AS ${toDuckDBType(type)}))), false)`;
+  }
+  return `TRY(${convertExpr(format, ref, type)}) IS NULL`;
+}
+
 /** Something that runs SQL and returns rows (an `Engine`). */
 interface Queryable {
   all(sql: string): Promise<Record<string, unknown>[]>;
@@ -109,7 +125,7 @@ export async function explainStagedError(
     const ref = `s.${quoteIdent(c.name)}`;
     try {
       const rows = await engine.all(
-        `SELECT CAST(${ref} AS VARCHAR) AS v FROM (${read}) AS s WHERE ${ref} IS NOT NULL AND TRY(${convertExpr(format, ref, c.type)}) IS NULL LIMIT 1`,
+        `SELECT CAST(${ref} AS VARCHAR) AS v FROM (${read}) AS s WHERE ${ref} IS NOT NULL AND ${failsSql(format, ref, c.type)} LIMIT 1`,
       );
       if (rows.length > 0) {
         const value = String(rows[0]!['v']);

@@ -183,8 +183,8 @@ describe('PostgreSQL catalog store', () => {
     try {
       await stores[0]!.createNamespace(['crm']);
       expect(await stores[5]!.namespaceExists(['crm'])).toBe(true);
-      const done = await stores[1]!.knex('lakekit_migrations').select('name');
-      expect(done).toEqual([{ name: '0001_iceberg_sql_catalog' }]);
+      const done = await stores[1]!.knex('lakekit_migrations').select('name').orderBy('name');
+      expect(done).toEqual([{ name: '0001_iceberg_sql_catalog' }, { name: '0002_pipelines' }]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }

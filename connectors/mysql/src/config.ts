@@ -33,7 +33,8 @@ export const mysqlConfigSchema = z
     timezone: z.string().min(1).default('UTC'),
     connect_timeout_seconds: numberish.pipe(z.number().positive()).default(10),
     /** DATE/DATETIME/TIMESTAMP values with a zero month or day (`0000-00-00`): fail (default) or read as NULL. */
-    zero_dates: z.enum(['error', 'null']).default('error'),
+    // YAML reads a bare `null` as null: accept it as the option 'null'.
+    zero_dates: z.preprocess((v) => (v === null ? 'null' : v), z.enum(['error', 'null'])).default('error'),
   })
   .superRefine((c, ctx) => {
     if (c.url !== undefined) {

@@ -133,11 +133,12 @@ export async function runsList(
   pipeline: string | undefined,
   opts: { limit?: string },
 ): Promise<number> {
+  const limit = opts.limit === undefined ? 20 : Number(opts.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new UsageError(`--limit ${opts.limit}: expected a whole number of runs, 1 or more`);
+  }
   const catalog = await ctx.catalog();
-  const runs = await catalog.operations.listRuns({
-    ...(pipeline ? { pipeline } : {}),
-    limit: opts.limit ? Number(opts.limit) : 20,
-  });
+  const runs = await catalog.operations.listRuns({ ...(pipeline ? { pipeline } : {}), limit });
   if (ctx.options.json) printJson({ runs: runs.map(({ detail: _d, ...r }) => r) });
   else
     printTable(
@@ -348,8 +349,7 @@ function skeleton(source: string, streams: readonly SourceStream[]): string {
       lines.push('        mode: append                # no primary key at the source');
     }
     const cursor = s.cursorCandidates.find((c) => /updated|modified|changed/i.test(c));
-    const others =
-      s.cursorCandidates.length > 0 ? `   # candidates: ${s.cursorCandidates.join(', ')}` : '';
+    const others = s.cursorCandidates.length > 0 ? `   # candidates: ${s.cursorCandidates.join(', ')}` : '';
     lines.push(
       cursor ? `        cursor: ${yamlText(cursor)}${others}` : `        # cursor: <column>${others}`,
     );
@@ -417,6 +417,8 @@ export async function sourceDiscover(
   return 0;
 }
 
+const DAEMON_RUNS_KEPT = 1000;
+
 /**
  * `lake schedule [--once] [--concurrency n]`. With `--once` the exit code is the worst of the runs (1 a
  * failure, 3 a blocked gate); the daemon exits 0 when told to stop (its runs' outcomes are in `lake
@@ -432,7 +434,14 @@ export async function scheduleCommand(
     throw new UsageError(`--concurrency ${opts.concurrency}: expected a whole number of runs, 1 or more`);
   }
   const { runSchedule, pipelineNames, resolvePipeline } = await runner();
-  const sources = [...new Set(pipelineNames(ctx.config).map((n) => resolvePipeline(ctx.config, n).source))];
+  const defs = pipelineNames(ctx.config).map((n) => resolvePipeline(ctx.config, n));
+  if (!opts.once && !defs.some((p) => p.schedule !== undefined)) {
+    throw new UsageError(
+      `no pipeline has a schedule: add schedule: "<cron>" to one${defs.length > 0 ? ` (pipelines: ${defs.map((p) => p.name).join(', ')})` : ''}`,
+    );
+  }
+  // Only scheduled pipelines run here: the drivers of the others' sources are not loaded.
+  const sources = [...new Set(defs.filter((p) => p.schedule !== undefined).map((p) => p.source))];
   const { loadFactories } = await import('../connectors.js');
   const [factories, catalog, log] = await Promise.all([
     loadFactories(ctx.config, sources),
@@ -453,7 +462,12 @@ export async function scheduleCommand(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let worst = 0;
+  // What --json prints at the end: every run of --once; the daemon keeps only the latest.
   const runs: unknown[] = [];
+  const record = (entry: unknown) => {
+    runs.push(entry);
+    if (!opts.once && runs.length > DAEMON_RUNS_KEPT) runs.shift();
+  };
   try {
     await runSchedule(
       { config: ctx.config, catalog, factories, io: await ctx.fileIO(), log },
@@ -464,7 +478,7 @@ export async function scheduleCommand(
         abortRuns: abortRuns.signal,
         onEvent: (e) => {
           if (e.type === 'finished') {
-            runs.push({ pipeline: e.pipeline, id: e.report.id, status: e.report.status });
+            record({ pipeline: e.pipeline, id: e.report.id, status: e.report.status });
             const code = e.report.status === 'failed' ? 1 : e.report.status === 'blocked' ? 3 : 0;
             worst = Math.max(worst, code === 3 && worst === 1 ? 1 : code);
             if (!ctx.options.json)
@@ -473,10 +487,10 @@ export async function scheduleCommand(
               );
           } else if (e.type === 'failed') {
             worst = 1;
-            runs.push({ pipeline: e.pipeline, status: 'failed', error: e.error });
+            record({ pipeline: e.pipeline, status: 'failed', error: e.error });
             if (!ctx.options.json) info(`${e.pipeline}: ${e.error}`);
           } else if (e.type === 'skipped') {
-            runs.push({ pipeline: e.pipeline, status: 'skipped', reason: e.reason });
+            record({ pipeline: e.pipeline, status: 'skipped', reason: e.reason });
             if (!ctx.options.json) info(`${e.pipeline}: skipped — ${e.reason}`);
           } else if (e.type === 'started') {
             log.info({ pipeline: e.pipeline, scheduledFor: e.scheduledFor }, 'scheduled run starting');
