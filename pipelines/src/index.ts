@@ -2,6 +2,7 @@
 export * from './checks/index.js';
 export * from './definition.js';
 export * from './lineage.js';
+export * from './maintenance-job.js';
 export * from './retry.js';
 export * from './runner.js';
 export * from './scheduler.js';

@@ -117,6 +117,14 @@ export interface StreamReport {
   evolved?: string[];
   checks?: { name: string; severity: string; status: string; failingRows: number; message: string }[];
   quarantined?: number;
+  /** What scheduled maintenance did to the table (the `@maintenance` job). */
+  maintenance?: {
+    expiredSnapshots: number;
+    deletedDataFiles: number;
+    compactedFiles: number;
+    rewrittenManifests: number;
+    removedOrphans: number;
+  };
   error?: string;
 }
 

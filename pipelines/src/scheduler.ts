@@ -6,6 +6,7 @@
  * due at once. Missed times (the scheduler was down) give one catch-up run (`missed_runs: run_once`)
  * or none (`skip`: only a time within the last minute counts). At most `concurrency` runs at once;
  * the pipeline lock (see the runner) keeps one run per pipeline across processes and hosts.
+ * Table maintenance (`maintenance:` in the config) is one more job on `maintenance.schedule`.
  * `--once` runs what is due and returns, for system cron, Kubernetes CronJobs or Airflow. SIGTERM
  * stops scheduling; runs in flight finish (or are aborted after the grace period, or at once when
  * `abortRuns` fires: a second SIGTERM).
@@ -14,6 +15,7 @@ import { isLakeError } from '@lakekit/core';
 import { type Engine, openEngine } from '@lakekit/iceberg';
 import { Cron } from 'croner';
 import { type PipelineDefinition, pipelineNames, resolvePipeline } from './definition.js';
+import { MAINTENANCE_JOB, maintenanceJob, runMaintenanceJob } from './maintenance-job.js';
 import { type RunnerContext, type RunReport, runPipeline } from './runner.js';
 
 export interface ScheduleOptions {
@@ -62,9 +64,13 @@ export async function runSchedule(
 ): Promise<RunReport[]> {
   const now = options.now ?? (() => new Date());
   const concurrency = Math.max(1, options.concurrency ?? 2);
-  const pipelines = pipelineNames(base.config)
-    .map((n) => resolvePipeline(base.config, n))
-    .filter((p) => p.schedule !== undefined);
+  const maintenance = maintenanceJob(base);
+  const pipelines = [
+    ...pipelineNames(base.config)
+      .map((n) => resolvePipeline(base.config, n))
+      .filter((p) => p.schedule !== undefined),
+    ...(maintenance ? [maintenance] : []),
+  ];
   const reports: RunReport[] = [];
   const running = new Map<string, Promise<void>>();
   const abortRuns = new AbortController();
@@ -92,9 +98,12 @@ export async function runSchedule(
       let engine: Engine | undefined;
       try {
         engine = base.engine ? await base.engine() : await openEngine();
-        const report = await runPipeline({ ...base, engine, signal: abortRuns.signal }, p.name, {
-          trigger: `schedule@${at.toISOString()}`,
-        });
+        const ctx = { ...base, engine, signal: abortRuns.signal };
+        const trigger = `schedule@${at.toISOString()}`;
+        const report =
+          p.name === MAINTENANCE_JOB
+            ? await runMaintenanceJob(ctx, { trigger })
+            : await runPipeline(ctx, p.name, { trigger });
         // Kept for --once only: a daemon runs for months.
         if (options.once) reports.push(report);
         options.onEvent?.({ type: 'finished', pipeline: p.name, report });

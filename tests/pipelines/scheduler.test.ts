@@ -599,3 +599,37 @@ pipelines:
     }
   });
 });
+
+describe('scheduled table maintenance', () => {
+  it('runs every table policy as the @maintenance job when due, once per scheduled time', async () => {
+    const cwd = workspace(`
+maintenance:
+  schedule: "0 3 * * *"
+  defaults: { expire_older_than: 1ms, retain_last: 1, orphan_older_than: 1d }
+`);
+    const csv = join(cwd, 'rows.csv');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(csv, 'id,name\n1,a\n2,b\n');
+    for (let i = 0; i < 3; i++) {
+      const r = await runLake(['load', csv, '--table', 'ops.rows'], { cwd });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const before = await lakeJson<{ snapshots: unknown[] }>(['table', 'history', 'ops.rows'], { cwd });
+    expect(before.snapshots.length).toBe(3);
+    const first = await lakeJson<{ runs: { pipeline: string; status: string }[] }>(['schedule', '--once'], {
+      cwd,
+    });
+    expect(first.runs).toEqual([expect.objectContaining({ pipeline: '@maintenance', status: 'succeeded' })]);
+    const after = await lakeJson<{ snapshots: unknown[] }>(['table', 'history', 'ops.rows'], { cwd });
+    expect(after.snapshots.length).toBe(1);
+    const rows = await lakeJson<{ rows: unknown[][] }>(['query', 'SELECT count(*) FROM ops.rows'], { cwd });
+    expect(Number(rows.rows[0]![0])).toBe(6);
+    // Recorded like a pipeline run, and not due again before the next 03:00.
+    const runs = await lakeJson<{ runs: RunRow[] }>(['runs', '@maintenance'], { cwd });
+    expect(runs.runs.map((r) => [r.status, r.trigger.startsWith('schedule@')])).toEqual([
+      ['succeeded', true],
+    ]);
+    const again = await lakeJson<{ runs: unknown[] }>(['schedule', '--once'], { cwd });
+    expect(again.runs).toEqual([]);
+  });
+});

@@ -435,9 +435,9 @@ export async function scheduleCommand(
   }
   const { runSchedule, pipelineNames, resolvePipeline } = await runner();
   const defs = pipelineNames(ctx.config).map((n) => resolvePipeline(ctx.config, n));
-  if (!opts.once && !defs.some((p) => p.schedule !== undefined)) {
+  if (!opts.once && !defs.some((p) => p.schedule !== undefined) && !ctx.config.maintenance) {
     throw new UsageError(
-      `no pipeline has a schedule: add schedule: "<cron>" to one${defs.length > 0 ? ` (pipelines: ${defs.map((p) => p.name).join(', ')})` : ''}`,
+      `no pipeline has a schedule and there is no maintenance: section: add schedule: "<cron>" to one${defs.length > 0 ? ` (pipelines: ${defs.map((p) => p.name).join(', ')})` : ''}`,
     );
   }
   // Only scheduled pipelines run here: the drivers of the others' sources are not loaded.
