@@ -1,10 +1,11 @@
 // `pnpm bench:ops`: bundles bench/iceberg-ops.ts with esbuild (workspace TypeScript included), runs it,
 // and replaces the "Table operations" section of bench/RESULTS.md with its output.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeSection } from './pipelines/results-section.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 mkdirSync(join(root, 'bench', 'out'), { recursive: true });
@@ -35,7 +36,4 @@ try {
 }
 process.stdout.write(section);
 const file = join(root, 'bench', 'RESULTS.md');
-const current = readFileSync(file, 'utf8');
-const start = current.indexOf('## Table operations');
-const kept = start >= 0 ? current.slice(0, start).trimEnd() : current.trimEnd();
-writeFileSync(file, `${kept}\n\n${section}`);
+writeSection(file, section.split('\n').find((l) => l.startsWith('## ')) ?? '## Table operations', section);

@@ -501,6 +501,8 @@ async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamRepo
       if (r.done) break;
       pending = iterator.next();
       const b = r.value;
+      if (process.env['LAKEKIT_TIMING'])
+        process.stderr.write(`timing: batch ${batches.length} staged ${performance.now().toFixed(0)} ms\n`);
       batches.push(b);
       rowsRead += b.rows ?? 0;
       bytes += b.bytes;
@@ -509,6 +511,10 @@ async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamRepo
         const sql = stagedSelectSql(b.format, [b.path], b.columns, columns);
         try {
           streamedFiles.push(...(await writeBatch(ctx, table, sql, columns)));
+          if (process.env['LAKEKIT_TIMING'])
+            process.stderr.write(
+              `timing: batch ${batches.length - 1} written ${performance.now().toFixed(0)} ms\n`,
+            );
         } catch (e) {
           throw await explainStagedError(ctx.engine, where, b.format, [b.path], b.columns, columns, e);
         }

@@ -20,17 +20,36 @@ export interface StagedColumn {
   readonly type: IcebergType;
 }
 
-/** The reader of staged files: every column as text (CSV) or JSON (JSONL), or Parquet as written. */
+/**
+ * Types DuckDB's CSV reader parses straight from their canonical text (the same rules as a CAST from
+ * VARCHAR, without the intermediate strings: about a third less CPU on wide tables). Binary (hex),
+ * nested (JSON) and everything else are read as text and converted by `convertExpr`.
+ */
+function readTyped(type: IcebergType | undefined): boolean {
+  if (!type || !isPrimitive(type)) return false;
+  return type.kind !== 'binary' && type.kind !== 'fixed';
+}
+
+/**
+ * The reader of staged files: CSV columns typed where `types` allows it (see readTyped) and text
+ * otherwise, JSONL as JSON, Parquet as written.
+ */
 export function stagedReadSql(
   format: StagedBatch['format'],
   paths: readonly string[],
   columns: readonly string[],
+  types?: ReadonlyMap<string, IcebergType>,
 ): string {
   const files = `[${paths.map(quoteLiteral).join(', ')}]`;
   switch (format) {
     case 'csv': {
-      const cols = columns.map((c) => `${quoteLiteral(c)}: 'VARCHAR'`).join(', ');
-      return `SELECT * FROM read_csv(${files}, header = true, delim = ',', quote = '"', escape = '"', columns = {${cols}}, allow_quoted_nulls = false, strict_mode = true, null_padding = false, max_line_size = 134217728, auto_detect = false)`;
+      const cols = columns
+        .map((c) => {
+          const t = types?.get(c);
+          return `${quoteLiteral(c)}: '${readTyped(t) ? toDuckDBType(t!) : 'VARCHAR'}'`;
+        })
+        .join(', ');
+      return `SELECT * FROM read_csv(${files}, header = true, delim = ',', quote = '"', escape = '"', columns = {${cols}}, allow_quoted_nulls = false, strict_mode = true, null_padding = false, max_line_size = 8388608, auto_detect = false)`;
     }
     case 'jsonl': {
       const cols = columns.map((c) => `${quoteLiteral(c)}: 'JSON'`).join(', ');
@@ -41,10 +60,23 @@ export function stagedReadSql(
   }
 }
 
-/** The expression converting staged column `ref` (text, JSON or Parquet) to `type`. */
-export function convertExpr(format: StagedBatch['format'], ref: string, type: IcebergType): string {
+/**
+ * The expression converting staged column `ref` (text, JSON or Parquet) to `type`; `typed`: the CSV
+ * reader already parsed it (only infinite dates and timestamps are left to refuse).
+ */
+export function convertExpr(
+  format: StagedBatch['format'],
+  ref: string,
+  type: IcebergType,
+  typed = false,
+): string {
   const duck = toDuckDBType(type);
   if (format === 'parquet') return `CAST(${ref} AS ${duck})`;
+  if (typed && format === 'csv' && readTyped(type)) {
+    const k = (type as { kind: string }).kind;
+    if (k !== 'date' && k !== 'timestamp' && k !== 'timestamptz') return ref;
+    return `CASE WHEN ${ref} IS NULL OR isfinite(${ref}) THEN ${ref} ELSE error('value ' || CAST(${ref} AS VARCHAR) || ' is outside the range of ${typeToString(type)}') END`;
+  }
   if (!isPrimitive(type)) {
     // Nested values arrive as JSON text (CSV) or JSON (JSONL).
     return format === 'csv' ? `CAST(CAST(${ref} AS JSON) AS ${duck})` : `CAST(${ref} AS ${duck})`;
@@ -78,10 +110,11 @@ export function stagedSelectSql(
   fileColumns: readonly string[],
   columns: readonly StagedColumn[],
 ): string {
+  const types = new Map(columns.map((c) => [c.name, c.type]));
   const list = columns.map(
-    (c) => `${convertExpr(format, `s.${quoteIdent(c.name)}`, c.type)} AS ${quoteIdent(c.name)}`,
+    (c) => `${convertExpr(format, `s.${quoteIdent(c.name)}`, c.type, true)} AS ${quoteIdent(c.name)}`,
   );
-  return `SELECT ${list.join(', ')} FROM (${stagedReadSql(format, paths, fileColumns)}) AS s`;
+  return `SELECT ${list.join(', ')} FROM (${stagedReadSql(format, paths, fileColumns, types)}) AS s`;
 }
 
 /**

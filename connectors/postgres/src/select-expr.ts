@@ -12,6 +12,7 @@ import { parsePgType } from './map-postgres-type.js';
  * - `asText`: `col::text` (types without a mapping; the runner casts the text);
  * - money → `col::numeric` (money's text carries currency symbols and separators);
  * - bytea → `encode(col, 'hex')` (hex without the `\x` prefix);
+ * - numeric without precision → `round(col, 9)` (it maps to decimal(38,9));
  * - arrays → `to_json(col::text[])::text`: a JSON array of the elements' canonical text, so that
  *   numerics keep every digit (JSON numbers would pass through a double) and money elements are cast
  *   to numeric first.
@@ -26,5 +27,8 @@ export function selectExpr(name: string, formatTypeText: string, asText = false)
   }
   if (t.name === 'money') return `${ref}::numeric`;
   if (t.name === 'bytea') return `encode(${ref}, 'hex')`;
+  // Unconstrained numeric becomes decimal(38,9): round at the server. PostgreSQL prints such values
+  // with all their digits (`0.01000000000000000000`), which cost DuckDB 10x to parse.
+  if (t.name === 'numeric' && t.args.length === 0) return `round(${ref}, 9)`;
   return ref;
 }
