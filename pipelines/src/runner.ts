@@ -51,7 +51,7 @@ import {
   type Table,
   writeDataFile,
 } from '@lakekit/iceberg';
-import { type CheckResult, gateStatus, runChecks } from './checks/index.js';
+import { type CheckResult, type CheckSpec, gateStatus, runChecks } from './checks/index.js';
 import {
   type PipelineDefinition,
   resolvePipeline,
@@ -748,7 +748,15 @@ async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamRepo
       report.stagedSnapshotId = String(written['snapshot-id']);
       await table.refresh();
       const tableSql = await table.readSql(engine, { ref: branch });
+      const uniqueAlreadyPassed = await uniqueChecksPassedAt(
+        ctx,
+        stream,
+        checks,
+        columns,
+        mainHead?.['snapshot-id'],
+      );
       results = await runChecks(checks, {
+        uniqueAlreadyPassed,
         engine,
         table: stream.target,
         rowsSql: upsertRowsOrEmpty(rowsRelation, columns),
@@ -921,6 +929,34 @@ async function applyScd2(
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${cur}`).catch(() => undefined);
   }
+}
+
+/**
+ * `unique` checks whose latest result for this table passed on `parent` (the snapshot main pointed at
+ * when the run began, which the staged snapshot builds on): after an append or a merge only keys of the
+ * rows written can be duplicated, so those checks need to judge just those keys. Replace and scd2 runs,
+ * and checks naming columns the rows lack, are judged on the whole table.
+ */
+async function uniqueChecksPassedAt(
+  ctx: RunnerContext,
+  stream: StreamDefinition,
+  checks: readonly CheckSpec[],
+  columns: readonly StagedColumn[],
+  parent: bigint | undefined,
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (parent === undefined || (stream.mode !== 'append' && stream.mode !== 'merge')) return out;
+  const names = new Set(columns.map((c) => c.name));
+  const candidates = checks.filter(
+    (c) => c.kind === 'unique' && (c as { columns: readonly string[] }).columns.every((k) => names.has(k)),
+  );
+  if (candidates.length === 0) return out;
+  const recent = await ctx.catalog.operations.listQuality({ table: stream.target, limit: 200 });
+  for (const c of candidates) {
+    const last = recent.find((r) => r.check === c.name);
+    if (last && last.status === 'passed' && last.snapshotId === String(parent)) out.add(c.name);
+  }
+  return out;
 }
 
 function upsertRowsOrEmpty(rowsRelation: string | undefined, columns: readonly StagedColumn[]): string {

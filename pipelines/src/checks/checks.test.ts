@@ -327,6 +327,25 @@ describe('relationships', () => {
 });
 
 describe('table checks', () => {
+  it('a unique check that passed on the parent snapshot judges only the keys written', async () => {
+    // existing has id 5 twice (a duplicate a full scan reports); staged duplicates id 1 with existing.
+    const tableSql =
+      'SELECT * FROM existing UNION ALL SELECT * FROM existing WHERE id = 5 UNION ALL SELECT * FROM staged';
+    const full = await one({ unique: ['id'] }, { tableSql });
+    expect(full.failingRows).toBe(2);
+    const scoped = await one({ unique: ['id'] }, { tableSql, uniqueAlreadyPassed: new Set(['unique(id)']) });
+    expect(scoped).toMatchObject({ status: 'failed', failingRows: 1, sample: [{ id: 1, occurrences: '2' }] });
+    const clean = await one(
+      { unique: ['id'] },
+      {
+        tableSql,
+        rowsSql: 'SELECT * FROM staged WHERE id <> 1',
+        uniqueAlreadyPassed: new Set(['unique(id)']),
+      },
+    );
+    expect(clean.status).toBe('passed');
+  });
+
   it('unique judges the published table, ignores NULL keys and samples duplicate keys', async () => {
     const r = await one({ unique: ['id'] });
     expect(r).toMatchObject({

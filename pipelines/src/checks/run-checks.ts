@@ -50,6 +50,12 @@ export interface CheckInput {
   readonly now: Date;
   /** Failing rows (or duplicate keys) kept per failed check. Default 5. */
   readonly sampleSize?: number;
+  /**
+   * Names of `unique` checks that passed on the snapshot this write builds on: only keys of the rows
+   * written can be duplicated now, so those checks judge just the table rows with those keys (the
+   * same verdict, without scanning the whole table). Their columns must all be in `rowsSql`.
+   */
+  readonly uniqueAlreadyPassed?: ReadonlySet<string>;
 }
 
 /** A check and the SQL fragment it was prepared into. */
@@ -404,7 +410,11 @@ async function evaluateUnique(
 ): Promise<CheckResult> {
   let countAlias = 'occurrences';
   while (check.columns.includes(countAlias)) countAlias = `_${countAlias}`;
-  const dups = duplicateKeysSql(check, input.tableSql, countAlias);
+  const keys0 = check.columns.map(quoteIdent).join(', ');
+  const scope = input.uniqueAlreadyPassed?.has(check.name)
+    ? `SELECT * FROM (\n${input.tableSql}\n) WHERE (${keys0}) IN (SELECT ${keys0} FROM (\n${input.rowsSql}\n))`
+    : input.tableSql;
+  const dups = duplicateKeysSql(check, scope, countAlias);
   try {
     const [row] = await input.engine.all(
       `SELECT count(*) AS k, coalesce(sum(${quoteIdent(countAlias)}), 0) AS n FROM (\n${dups}\n)`,
