@@ -226,6 +226,10 @@ const apiPort = await new Promise((resolve) =>
   api.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
 );
 process.on('exit', () => api.kill());
+// The demo ends when its steps do: the API child must not keep it alive.
+api.unref();
+api.stdout.unref?.();
+api.stdout.destroy();
 appendFileSync(
   join(work, 'lakekit.yaml'),
   `
