@@ -8,7 +8,8 @@ import { build } from 'esbuild';
 
 /** Kept external: native bindings, the AWS SDK (large, lazily loaded), and knex's optional drivers. */
 const EXTERNAL = [
-  '@duckdb/node-api',
+  // @duckdb/node-api is ~120 small CommonJS files: bundled it loads in ~45 ms instead of ~160 ms.
+  '@duckdb/node-bindings',
   'better-sqlite3',
   '@aws-sdk/*',
   'pg',
@@ -76,5 +77,6 @@ if (missing.size > 0) {
   process.exit(1);
 }
 
+if (process.env['LAKEKIT_BUILD_META']) (await import('node:fs')).writeFileSync(process.env['LAKEKIT_BUILD_META'], JSON.stringify(result.metafile));
 rmSync('packages/cli/dist', { recursive: true, force: true });
 renameSync(outdir, 'packages/cli/dist');

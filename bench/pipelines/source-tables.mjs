@@ -21,6 +21,7 @@ SELECT g, 'customer ' || g, 'user' || g || '@example.com', ((g * 7919) % 1000000
        TIMESTAMPTZ '2025-06-01 00:00:00+00' + g * INTERVAL '1 second',
        g % 3 <> 0, CASE WHEN g % 10 = 0 THEN NULL ELSE 'note ' || md5(g::text) END
 FROM generate_series(1::bigint, ${rows}) g;
+CREATE INDEX ${table}_updated_at ON ${table} (updated_at);
 VACUUM ANALYZE ${table};`,
   );
   const n = Number(psql(url, `SELECT count(*) FROM ${table}`));

@@ -11,7 +11,7 @@ import {
   parseTableIdentifier,
 } from '@lakekit/core';
 import { Cron } from 'croner';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CheckSpec, checkListSchema } from './checks/index.js';
 
 export const WRITE_MODES = ['append', 'replace', 'merge', 'scd2'] as const;

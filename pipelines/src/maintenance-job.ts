@@ -61,7 +61,7 @@ export async function runMaintenanceJob(
           const table = await ctx.catalog.loadTable(tid);
           const r = await runMaintenance(
             table,
-            ctx.engine,
+            typeof ctx.engine === 'function' ? await ctx.engine() : ctx.engine,
             maintenancePolicyFor(ctx.config.maintenance, name),
           );
           reports.push({

@@ -31,6 +31,7 @@ import {
   type SourceSession,
   type SourceStream,
   type StagedBatch,
+  timing,
   toDuckDBType,
   UnsupportedError,
   UsageError,
@@ -39,7 +40,6 @@ import {
   appendFiles,
   applyRowDelta,
   type CommitHook,
-  createBranch,
   type DataFile,
   dropRef,
   type Engine,
@@ -72,12 +72,18 @@ export interface Logger {
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
+/** The runner's context once the writing engine is open. */
+type WriterContext = Omit<RunnerContext, 'engine'> & { engine: Engine };
+
 /** What the runner works with. */
 export interface RunnerContext {
   config: LakeConfig;
   catalog: Catalog;
-  /** The DuckDB that writes (never the governed read engine). */
-  engine: Engine;
+  /**
+   * The DuckDB that writes (never the governed read engine). A function is called once, when a
+   * stream first needs it: the CLI passes one so that loading DuckDB overlaps the source's work.
+   */
+  engine: Engine | (() => Promise<Engine>);
   factories: Readonly<Record<string, ConnectorFactory>>;
   io?: FileIO;
   log?: Logger;
@@ -229,6 +235,12 @@ export async function runPipeline(
       columns: [],
     }));
   const jobNamespace = ctx.config.lineage?.namespace ?? 'lakekit';
+  let enginePromise: Promise<Engine> | undefined;
+  const engine = () => {
+    const e = ctx.engine;
+    enginePromise ??= typeof e === 'function' ? e() : Promise.resolve(e);
+    return enginePromise;
+  };
   const emit = async (eventType: 'START' | 'COMPLETE' | 'FAIL', error?: string) => {
     const event = lineageEvent({
       eventType,
@@ -262,6 +274,7 @@ export async function runPipeline(
     }
   };
   log.info({ run: runId, pipeline: name, source: def.source }, 'run started');
+  timing('run started');
   try {
     await mkdir(stagingRoot, { recursive: true });
     connector = source.factory.create(source.name, source.config, {
@@ -270,13 +283,16 @@ export async function runPipeline(
     });
     const info = await withRetries(def.retries, () => connector!.test(), retryLog(log, name));
     sourceNamespace = info.target;
+    timing('source tested');
     await emit('START');
+    timing('START recorded');
     const open = async () => {
       await session?.close().catch(() => undefined);
       session = await withRetries(def.retries, () => connector!.session(), retryLog(log, name));
       return session;
     };
     await open();
+    timing('session open');
     for (const stream of streams) {
       const t0 = Date.now();
       try {
@@ -293,6 +309,7 @@ export async function runPipeline(
               sourceNamespace,
               lineage,
               options,
+              engine,
             });
           },
           retryLog(log, `${name}/${stream.stream}`),
@@ -349,6 +366,7 @@ export async function runPipeline(
   );
   await ops.releaseLock(lock, runId).catch(() => undefined);
   log.info({ run: runId, pipeline: name, status, durationMs }, 'run finished');
+  timing('run finished');
   return {
     id: runId,
     pipeline: name,
@@ -380,6 +398,8 @@ interface StreamJob {
   sourceNamespace: string;
   lineage: LineageStream[];
   options: RunOptions;
+  /** The writing engine, opened on first call. */
+  engine: () => Promise<Engine>;
 }
 
 /** The columns to extract and the types they become. */
@@ -442,12 +462,13 @@ async function collect(
 }
 
 /** Runs one stream (see module comment). */
-async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamReport> {
+async function runStream(outer: RunnerContext, job: StreamJob): Promise<StreamReport> {
   const t0 = Date.now();
   const { stream, def, session, options } = job;
-  const ops = ctx.catalog.operations;
+  const ops = outer.catalog.operations;
   const where = `source ${def.source}, stream ${stream.stream}`;
   const described = await session.describe(stream.stream);
+  timing('described');
   const { extract, columns } = planColumns(job, described);
   const primaryKey = stream.primaryKey ?? described.primaryKey;
   if ((stream.mode === 'merge' || stream.mode === 'scd2') && primaryKey.length === 0) {
@@ -464,11 +485,12 @@ async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamRepo
 
   // The table is prepared first: a refused schema change commits nothing and reads nothing.
   const tableColumns = stream.mode === 'scd2' ? [...columns, ...SCD2_COLUMNS] : columns;
-  const prepared = await prepareTable(ctx.catalog, where, stream.target, tableColumns, {
+  const prepared = await prepareTable(outer.catalog, where, stream.target, tableColumns, {
     schemaChanges: stream.schemaChanges,
     ...(stream.partitionBy ? { partitionBy: stream.partitionBy } : {}),
   });
   const table = prepared.table;
+  timing('table prepared');
   await options.hook?.('prepared');
   const stagingDir = join(job.stagingRoot, `${def.name}-${stream.stream.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
   await rm(stagingDir, { recursive: true, force: true });
@@ -486,7 +508,7 @@ async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamRepo
     ...(options.fullRefresh || priorState.connector === undefined ? {} : { state: priorState.connector }),
     ...(stream.batchRows ? { batchRows: stream.batchRows } : {}),
     stagingDir,
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(outer.signal ? { signal: outer.signal } : {}),
   };
   // Append and replace write each staged file as it arrives, while the connector stages the next.
   const fullReplace = stream.mode === 'replace' || (options.fullRefresh === true && stream.mode === 'merge');
@@ -495,11 +517,26 @@ async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamRepo
   const streamedFiles: DataFile[] = [];
   const iterator = session.extract(request)[Symbol.asyncIterator]();
   let pending = iterator.next();
+  // A failure of the source while DuckDB loads is seen when `pending` is awaited below, not as an
+  // unhandled rejection.
+  pending.catch(() => undefined);
+  // DuckDB loads while the source is already working on the first batch.
+  let writer: Engine;
+  try {
+    writer = await job.engine();
+  } catch (e) {
+    pending.catch(() => undefined);
+    await iterator.return?.(undefined).catch(() => undefined);
+    throw e;
+  }
+  timing('engine ready');
+  const ctx: WriterContext = { ...outer, engine: writer };
   try {
     for (;;) {
       const r = await pending;
       if (r.done) break;
       pending = iterator.next();
+      pending.catch(() => undefined);
       const b = r.value;
       if (process.env['LAKEKIT_TIMING'])
         process.stderr.write(`timing: batch ${batches.length} staged ${performance.now().toFixed(0)} ms\n`);
@@ -591,10 +628,8 @@ async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamRepo
     const wap = checks.length > 0;
     const mainHead = table.metadata.refs['main'];
     const branch = wap ? `${WAP_PREFIX}${job.runId.slice(0, 8)}` : 'main';
-    if (wap) {
-      await cleanupStaleBranches(table);
-      if (mainHead) await createBranch(table, branch);
-    }
+    // The first commit creates the audit branch (from main's head); publishing drops it.
+    if (wap) await cleanupStaleBranches(table);
     const commitOptions = {
       summary: {
         'lakekit.operation': `pipeline-${stream.mode}`,
@@ -603,7 +638,7 @@ async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamRepo
         'lakekit.source': `${def.source}/${stream.stream}`.slice(0, 500),
       },
       branch,
-      ...(wap && !mainHead ? { createBranch: true } : {}),
+      ...(wap ? { createBranch: true } : {}),
     };
     let snapshotRef: { id?: string } = {};
     const stateHook = ops.stateHook(
@@ -769,6 +804,7 @@ async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamRepo
         now: new Date(),
       });
       const gate = gateStatus(results);
+      timing('checks run');
       await ops.recordQuality(
         results.map((r) => ({
           runId: job.runId,
@@ -793,13 +829,14 @@ async function runStream(ctx: RunnerContext, job: StreamJob): Promise<StreamRepo
       }));
       report.quarantined = await quarantine(ctx, table, columns, results, job.runId, stream.target);
       await options.hook?.('audited');
+      timing('audited');
       if (gate === 'blocked') {
         report.status = 'blocked';
         await dropRef(table, branch).catch(() => undefined);
       } else {
         snapshotRef = { id: String(written['snapshot-id']) };
-        await fastForward(table, { branch: 'main', to: branch, onCommit: stateHook });
-        await dropRef(table, branch).catch(() => undefined);
+        await fastForward(table, { branch: 'main', to: branch, onCommit: stateHook, dropSource: true });
+        timing('published');
         report.snapshotId = snapshotRef.id!;
         if (gate === 'warned') report.status = 'warned';
       }
@@ -854,7 +891,7 @@ export const SCD2_COLUMNS: readonly StagedColumn[] = [
  * removed (position deletes) and re-added closed, beside the new versions.
  */
 async function applyScd2(
-  ctx: RunnerContext,
+  ctx: WriterContext,
   table: Table,
   input: {
     temp: string;
@@ -973,7 +1010,7 @@ function hash(s: string): number {
 }
 
 /** Writes one staged batch as Parquet data files of the table. */
-function writeBatch(ctx: RunnerContext, table: Table, selectSql: string, columns: readonly StagedColumn[]) {
+function writeBatch(ctx: WriterContext, table: Table, selectSql: string, columns: readonly StagedColumn[]) {
   return writeDataFile({
     engine: ctx.engine,
     io: ctx.catalog.io,
@@ -995,7 +1032,7 @@ async function cleanupStaleBranches(table: Table): Promise<void> {
 
 /** Copies the failing rows of failed row checks into `<table>__quarantine`; returns how many. */
 async function quarantine(
-  ctx: RunnerContext,
+  ctx: WriterContext,
   table: Table,
   columns: readonly StagedColumn[],
   results: readonly CheckResult[],

@@ -1,5 +1,5 @@
 /** The `sources:` entry of a set of files (everything but `type: files`), validated strictly. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Config of a files source. */
 export const filesConfigSchema = z.strictObject({

@@ -172,7 +172,7 @@ export class FilesConnector implements Connector {
   }
 
   private instance(): Promise<DuckDBInstance> {
-    this.engine ??= import('@duckdb/node-api').then((m) => m.DuckDBInstance.create(':memory:'));
+    this.engine ??= import('@duckdb/node-api').then((m) => m.default.DuckDBInstance.create(':memory:'));
     return this.engine;
   }
 }

@@ -1,5 +1,5 @@
 /** The `sources:` entry of a JSON REST API (everything but `type: http`), validated strictly. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const authSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('bearer'), token: z.string().min(1) }),

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '@lakekit/core';
 import type { config as PoolConfig } from 'mssql';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Accepts numbers and numeric strings (what `${VAR}` substitution yields). */
 const numberish = z.preprocess(

@@ -4,7 +4,7 @@
  * (`mysql://user:pass@host:port/db`) or `host`/`port`/`user`/`password`/`database`; never both.
  */
 import { ConfigError } from '@lakekit/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isUtcZone } from './zone-offset.js';
 
 /** Accepts numbers and numeric strings (what `${VAR}` substitution yields). */

@@ -4,7 +4,7 @@
  * also accepted as strings.
  */
 import type { ClientConfig } from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const booleanish = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 const seconds = z.preprocess(

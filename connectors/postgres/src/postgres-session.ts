@@ -239,7 +239,9 @@ export class PostgresSession implements SourceSession {
   /**
    * Keyset chunks over (cursor, primary key…): each chunk's upper bound is the key tuple `batchRows`
    * rows on (one index-friendly query), then the chunk is one COPY of `lower < key <= upper` in key
-   * order; the next chunk starts after that tuple. Without a primary key the tuple is the cursor
+   * order; the next chunk starts after that tuple. With a primary key the tuple is unique, so a
+   * chunk is simply `LIMIT batchRows` in key order and the bound is looked up only after a full
+   * chunk (one query for the usual small increment). Without a primary key the tuple is the cursor
    * alone and a chunk grows to hold every row tied with its last cursor value. Rows whose cursor is
    * NULL are never read (they have no position).
    */
@@ -274,15 +276,37 @@ export class PostgresSession implements SourceSession {
         ? undefined
         : { keys: [cursor.column], values: [cursor.after], op: cursor.inclusive ? '>=' : '>' };
     let index = 0;
-    for (;;) {
-      request.signal?.throwIfAborted();
-      const filter = `WHERE ${notNull}${lower ? ` AND ${cond(lower)}` : ''}`;
-      const keyText = keys.map((k) => `${SRC}.${quoteIdent(k)}::text`).join(', ');
-      const boundary = await this.lease.client.query({
+    const keyText = keys.map((k) => `${SRC}.${quoteIdent(k)}::text`).join(', ');
+    const nth = async (filter: string): Promise<string[] | undefined> => {
+      const r = await this.lease.client.query({
         text: `SELECT ${keyText} FROM ${table} ${filter} ORDER BY ${order} OFFSET ${staging.batchRows - 1} LIMIT 1`,
         rowMode: 'array',
       });
-      const upperValues = boundary.rows[0] as string[] | undefined;
+      return r.rows[0] as string[] | undefined;
+    };
+    for (;;) {
+      request.signal?.throwIfAborted();
+      const filter = `WHERE ${notNull}${lower ? ` AND ${cond(lower)}` : ''}`;
+      if (s.stream.primaryKey.length > 0) {
+        // (cursor, primary key) is unique: a chunk is the first batchRows rows in key order, and
+        // only a full chunk needs its last key (the usual small increment costs one query).
+        let rows = 0;
+        const chunk = `${select} ${filter} ORDER BY ${order} LIMIT ${staging.batchRows}`;
+        for await (const batch of stageCsv(this.copy(chunk, request.signal), {
+          ...staging,
+          firstIndex: index,
+        })) {
+          index++;
+          rows += batch.rows ?? 0;
+          yield batch;
+        }
+        if (rows < staging.batchRows) return;
+        const last = await nth(filter);
+        if (!last) return;
+        lower = { keys, values: last, op: '>' };
+        continue;
+      }
+      const upperValues = await nth(filter);
       const upper: KeyBound | undefined = upperValues ? { keys, values: upperValues, op: '<=' } : undefined;
       const chunk = `${select} ${filter}${upper ? ` AND ${cond(upper)}` : ''} ORDER BY ${order}`;
       for await (const batch of stageCsv(this.copy(chunk, request.signal), {

@@ -1,5 +1,5 @@
 /** The `sources:` entry of a SQLite database (everything but `type: sqlite`), validated strictly. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Config of a SQLite source. */
 export const sqliteConfigSchema = z.strictObject({

@@ -3,7 +3,7 @@
  * engine. Everything heavy is opened on first use and closed once at the end.
  */
 import type { Catalog } from '@lakekit/catalog';
-import type { FileIO, LakeConfig } from '@lakekit/core';
+import { type FileIO, type LakeConfig, timing } from '@lakekit/core';
 import type { Engine } from '@lakekit/iceberg';
 
 /** Global options every command accepts. */
@@ -25,6 +25,7 @@ export class CommandContext {
 
   static async create(options: GlobalOptions): Promise<CommandContext> {
     const { loadConfig } = await import('./load-config.js');
+    timing('config modules loaded');
     const { config } = await loadConfig({
       ...(options.config !== undefined ? { configPath: options.config } : {}),
       cwd: process.cwd(),
@@ -74,7 +75,9 @@ export class CommandContext {
 
   async close(): Promise<void> {
     if (this.enginePromise) (await this.enginePromise.catch(() => undefined))?.close();
+    timing('engine closed');
     if (this.catalogPromise) await (await this.catalogPromise.catch(() => undefined))?.close();
+    timing('catalog closed');
     await this.io?.close();
   }
 }

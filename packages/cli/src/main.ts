@@ -3,6 +3,7 @@
  * commands start without DuckDB, the AWS SDK or database drivers. Exit codes: 0 success, 1 failure,
  * 2 usage or configuration error; `--json` failures print `{"error":{…}}` to stderr.
  */
+import { timing } from '@lakekit/core';
 import { Command, CommanderError, Option } from 'commander';
 import { CommandContext, type GlobalOptions } from './context.js';
 import { reportError } from './report-error.js';
@@ -24,6 +25,7 @@ function action(load: () => Promise<Action>) {
     } finally {
       await ctx?.close().catch(() => undefined);
     }
+    timing('closed');
     process.exitCode = code;
   };
 }
@@ -294,6 +296,7 @@ Actions (nested fields by dotted path, e.g. address.zip; types as Iceberg writes
 }
 
 async function main(argv: string[]): Promise<void> {
+  timing('cli loaded');
   const program = buildProgram();
   const json = argv.includes('--json');
   for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {

@@ -7,3 +7,4 @@ export * from './identifier.js';
 export * from './json.js';
 export * from './maintenance-policy.js';
 export * from './types.js';
+export * from './timing.js';

@@ -4,7 +4,7 @@
  * and sizes (`128MB`) are validated where the file is read, so a typo fails when the configuration
  * loads instead of at the nightly run, and resolved to milliseconds and bytes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from './errors.js';
 import { parseTableIdentifier } from './identifier.js';
 

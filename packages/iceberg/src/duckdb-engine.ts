@@ -17,7 +17,9 @@ export interface Engine {
 
 /** Opens an in-memory DuckDB. */
 export async function openEngine(options: { threads?: number } = {}): Promise<Engine> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  // `.default` is module.exports both in Node's ESM loader and in the CLI bundle (where esbuild's
+  // code splitting gives the bundled CommonJS module a default export only).
+  const { DuckDBInstance } = (await import('@duckdb/node-api')).default;
   const settings: Record<string, string> = {};
   if (options.threads !== undefined) settings['threads'] = String(options.threads);
   const instance = await DuckDBInstance.create(':memory:', settings);

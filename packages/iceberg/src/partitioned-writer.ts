@@ -30,7 +30,7 @@ let counter = 0;
 /** Registers `lakekit_bucket(n, kind, text)` on an engine once: the spec's bucket of a value printed as text. */
 async function registerBucket(engine: Engine): Promise<void> {
   if (registered.has(engine)) return;
-  const { DuckDBScalarFunction, INTEGER, VARCHAR } = await import('@duckdb/node-api');
+  const { DuckDBScalarFunction, INTEGER, VARCHAR } = (await import('@duckdb/node-api')).default;
   engine.conn.registerScalarFunction(
     DuckDBScalarFunction.create({
       name: 'lakekit_bucket',

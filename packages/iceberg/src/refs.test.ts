@@ -101,6 +101,20 @@ describe('branches and tags', () => {
     expect(again.changed).toBe(false);
     expect(after.metadataLocation).toBe((await load(io, backend)).metadataLocation);
     expect(s2['snapshot-id']).not.toBe(s3['snapshot-id']);
+
+    // Publishing and dropping the audit branch is one commit (one new metadata file).
+    await appendFiles(after, [fakeFile(4, 3)], { branch: 'audit' });
+    const before = after.metadata['metadata-log'].length;
+    const published = await fastForward(after, { to: 'audit', dropSource: true });
+    expect(published.changed).toBe(true);
+    const last = await load(io, backend);
+    expect(last.metadata['metadata-log'].length).toBe(before + 1);
+    expect(Object.keys(last.metadata.refs)).toEqual(['main']);
+    expect(last.metadata['current-snapshot-id']).toBe(published.snapshotId);
+    expect(await rows(last)).toBe(5);
+    await expect(fastForward(last, { branch: 'audit', to: 'main', dropSource: true })).rejects.toThrow(
+      /has no branch or tag named audit|cannot be dropped/,
+    );
   });
 
   it('tags pin a snapshot; reads at a tag use the snapshot, refs follow the spec JSON', async () => {

@@ -50,6 +50,8 @@ export interface FastForwardOptions {
   to: string;
   /** Runs inside the catalog transaction that swaps the pointer (pipeline state publishes with the data). */
   onCommit?: CommitHook;
+  /** Drop the branch `to` in the same commit (a write-audit-publish branch, once published). */
+  dropSource?: boolean;
 }
 
 /** What a fast-forward did. */
@@ -255,8 +257,11 @@ export async function fastForward(table: Table, options: FastForwardOptions): Pr
     });
   }
   const head = source['snapshot-id'];
-  if (target?.['snapshot-id'] === head) {
+  if (target?.['snapshot-id'] === head && !options.dropSource) {
     return { branch, to, from: head, snapshotId: head, changed: false };
+  }
+  if (options.dropSource && to === MAIN_BRANCH) {
+    throw new UsageError(`the main branch of table ${table.name} cannot be dropped`, { context });
   }
   let from: bigint | undefined;
   await commitMetadata(
@@ -283,7 +288,11 @@ export async function fastForward(table: Table, options: FastForwardOptions): Pr
           { retryable: false, context },
         );
       }
-      return { metadata: withBranchAt(base, branch, head) };
+      const moved = from === head ? base : withBranchAt(base, branch, head);
+      if (!options.dropSource) return { metadata: moved };
+      const refs = { ...moved.refs };
+      delete refs[to];
+      return { metadata: { ...moved, refs } };
     },
     options.onCommit ? { onCommit: options.onCommit } : {},
   );

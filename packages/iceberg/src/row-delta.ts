@@ -81,7 +81,10 @@ export async function applyRowDelta(table: Table, engine: Engine, delta: RowDelt
   const rows = delta.rowsSql ? `__lk_rows_${n}` : undefined;
   // The key values to match: the new rows' keys (merge), or a separate set (delete by keys).
   const keys = rows ?? (delta.keysSql ? `__lk_keys_${n}` : undefined);
-  const from = branchHead(table.metadata, branch);
+  // A change that creates its branch starts from main's head.
+  const headOf = (md: TableMetadata) =>
+    delta.createBranch && md.refs[branch] === undefined ? 'main' : branch;
+  const from = branchHead(table.metadata, headOf(table.metadata));
   const plan = await planScan(table.io, from);
   const cleanup: string[] = [];
   try {
@@ -205,7 +208,17 @@ export async function applyRowDelta(table: Table, engine: Engine, delta: RowDelt
         added,
         removed,
         validate: (base, start) =>
-          validateRowDelta(table, engine, base, branch, start, delta, keys, referenced, rewrite.length > 0),
+          validateRowDelta(
+            table,
+            engine,
+            base,
+            headOf(base),
+            start,
+            delta,
+            keys,
+            referenced,
+            rewrite.length > 0,
+          ),
       });
     } catch (e) {
       await Promise.all(added.map((f) => table.io.delete(f.filePath).catch(() => undefined)));

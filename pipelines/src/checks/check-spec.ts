@@ -6,7 +6,7 @@
  * `not_null(id,name)` so run records and quarantine tables stay stable across runs.
  */
 import { parseTableIdentifier, tryParseDuration } from '@lakekit/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Every check kind, in the order the documentation lists them. */
 export const CHECK_KINDS = [

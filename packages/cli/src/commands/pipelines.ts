@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError, redactUrl, type SourceStream, typeToString, UsageError } from '@lakekit/core';
+import { ConfigError, redactUrl, type SourceStream, timing, typeToString, UsageError } from '@lakekit/core';
 import type { CommandContext } from '../context.js';
 import { info, printJson, printTable } from '../output.js';
 
@@ -41,15 +41,17 @@ export async function runCommand(
   name: string,
   opts: { fullRefresh?: boolean; stream?: string[]; logLevel?: string },
 ): Promise<number> {
+  timing('command start');
   const { runPipeline, resolvePipeline } = await runner();
   const def = resolvePipeline(ctx.config, name);
   const { loadFactories } = await import('../connectors.js');
-  const [factories, catalog, engine, log] = await Promise.all([
-    loadFactories(ctx.config, [def.source]),
-    ctx.catalog(),
-    ctx.engine(),
+  // DuckDB is opened by the runner once the source is working (its loading overlaps extraction).
+  const [factories, catalog, log] = await Promise.all([
+    loadFactories(ctx.config, [def.source]).finally(() => timing('connector loaded')),
+    ctx.catalog().finally(() => timing('catalog open')),
     logger(opts.logLevel),
   ]);
+  const engine = () => ctx.engine();
   const progress = progressLine();
   const abort = new AbortController();
   const onSignal = () => abort.abort();
