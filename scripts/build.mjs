@@ -77,6 +77,7 @@ if (missing.size > 0) {
   process.exit(1);
 }
 
-if (process.env['LAKEKIT_BUILD_META']) (await import('node:fs')).writeFileSync(process.env['LAKEKIT_BUILD_META'], JSON.stringify(result.metafile));
+if (process.env['LAKEKIT_BUILD_META'])
+  (await import('node:fs')).writeFileSync(process.env['LAKEKIT_BUILD_META'], JSON.stringify(result.metafile));
 rmSync('packages/cli/dist', { recursive: true, force: true });
 renameSync(outdir, 'packages/cli/dist');

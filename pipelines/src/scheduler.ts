@@ -97,7 +97,7 @@ export async function runSchedule(
     const task = (async () => {
       let engine: Engine | undefined;
       try {
-        engine = base.engine ? await base.engine() : await openEngine();
+        engine = base.engine ? await base.engine() : await openEngine({ backgroundAllocatorThreads: true });
         const ctx = { ...base, engine, signal: abortRuns.signal };
         const trigger = `schedule@${at.toISOString()}`;
         const report =

@@ -69,7 +69,10 @@ export class CommandContext {
   }
 
   engine(): Promise<Engine> {
-    this.enginePromise ??= import('@lakekit/iceberg').then((m) => m.openEngine());
+    // The CLI's engine writes (loads, pipeline runs, maintenance): keep its memory flat.
+    this.enginePromise ??= import('@lakekit/iceberg').then((m) =>
+      m.openEngine({ backgroundAllocatorThreads: true }),
+    );
     return this.enginePromise;
   }
 

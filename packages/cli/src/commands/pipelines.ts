@@ -4,6 +4,7 @@
  * publishing, 1 when a stream failed.
  */
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { ConfigError, redactUrl, type SourceStream, timing, typeToString, UsageError } from '@lakekit/core';
 import type { CommandContext } from '../context.js';
@@ -13,13 +14,33 @@ async function runner() {
   return import('@lakekit/pipelines');
 }
 
-/** A pino logger on stderr at LAKEKIT_LOG_LEVEL (default warn): JSON lines for machines. */
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+/**
+ * A pino logger on stderr at LAKEKIT_LOG_LEVEL (default warn): JSON lines for machines. pino is
+ * loaded on the first message at an enabled level (a quiet run never loads it).
+ */
 async function logger(level?: string) {
-  const { pino } = await import('pino');
-  return pino(
-    { level: level ?? process.env['LAKEKIT_LOG_LEVEL'] ?? 'warn', base: { pid: process.pid } },
-    pino.destination(2),
-  );
+  const name = level ?? process.env['LAKEKIT_LOG_LEVEL'] ?? 'warn';
+  if (name !== 'silent' && LEVELS[name] === undefined) {
+    throw new UsageError(`unknown log level ${name} (one of ${Object.keys(LEVELS).join(', ')}, silent)`);
+  }
+  const threshold = name === 'silent' ? Number.POSITIVE_INFINITY : LEVELS[name]!;
+  type Pino = import('pino').Logger;
+  let real: Pino | undefined;
+  const get = (): Pino => {
+    if (!real) {
+      const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
+      real = pino({ level: name, base: { pid: process.pid } }, pino.destination(2));
+    }
+    return real;
+  };
+  const at =
+    (n: number, method: 'info' | 'warn' | 'error') =>
+    (obj: object, msg?: string): void => {
+      if (n >= threshold) get()[method](obj, msg);
+    };
+  return { info: at(30, 'info'), warn: at(40, 'warn'), error: at(50, 'error') };
 }
 
 /** Progress on a terminal: rows staged per stream. */
