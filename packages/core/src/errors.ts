@@ -45,6 +45,20 @@ export class UsageError extends LakeError {
   }
 }
 
+/** The caller is known but lacks a privilege (HTTP 403); the message names what is missing. */
+export class ForbiddenError extends LakeError {
+  constructor(message: string, options: LakeErrorOptions = {}) {
+    super('forbidden', message, options);
+  }
+}
+
+/** The caller could not be identified: no, malformed, unknown, expired or revoked token (HTTP 401). */
+export class UnauthorizedError extends LakeError {
+  constructor(message: string, options: LakeErrorOptions = {}) {
+    super('unauthorized', message, options);
+  }
+}
+
 /** A table, namespace, snapshot or file that was asked for does not exist. */
 export class NotFoundError extends LakeError {
   constructor(what: string, message: string, options: LakeErrorOptions = {}) {
