@@ -4,8 +4,6 @@
  * isolation (an API offers no snapshot), so records changing while a run pages through can be missed
  * or read twice — merge modes make the latter harmless.
  */
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import {
   ConfigError,
   type Connector,
@@ -134,12 +132,13 @@ export class HttpConnector implements Connector {
       if (rc?.param && rc.field === col.name) params[rc.param] = cursorParamValue(cursor.after, col.type);
     }
     const batchRows = Math.max(1, request.batchRows ?? DEFAULT_BATCH_ROWS);
-    const base = join(
-      request.stagingDir,
-      `${stream.name.replace(/[^\w.-]+/g, '_')}-${randomUUID().slice(0, 8)}`,
-    );
-    let files = 0;
-    let writer: JsonlFileWriter | undefined;
+    const writer = new JsonlFileWriter({
+      dir: request.stagingDir,
+      stream: stream.name,
+      columns: names,
+      batchRows,
+    });
+    let done = false;
     try {
       for await (const page of paginate(
         this.client,
@@ -155,24 +154,15 @@ export class HttpConnector implements Connector {
             const v = record[c.name];
             out[c.name] = v === undefined ? null : c.asText && v !== null ? asText(v) : v;
           }
-          writer ??= new JsonlFileWriter(`${base}-${++files}.jsonl`);
-          writer.write(out);
-          if (writer.rows >= batchRows) {
-            const done = writer;
-            writer = undefined;
-            done.close();
-            yield { path: done.path, format: 'jsonl', columns: names, rows: done.rows, bytes: done.bytes };
-          }
+          const full = writer.write(out);
+          if (full) yield full;
         }
       }
-      if (writer) {
-        const done = writer;
-        writer = undefined;
-        done.close();
-        yield { path: done.path, format: 'jsonl', columns: names, rows: done.rows, bytes: done.bytes };
-      }
+      const last = writer.finish();
+      done = true;
+      if (last) yield last;
     } finally {
-      writer?.close();
+      if (!done) writer.discard();
     }
   }
 

@@ -9,10 +9,7 @@
  * needs no re-encoding. The full buffer is written with one synchronous call: rows arrive in order
  * from one socket, and a blocking write to local disk keeps that order without a promise per row.
  */
-import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { DataError, type StagedBatch } from '@lakekit/core';
+import { DataError, STAGED_BUFFER_BYTES, type StagedBatch, StagedFileWriter } from '@lakekit/core';
 import type { ColumnPlan, Encoder } from './column-plan.js';
 import { wallClockOffset } from './zone-offset.js';
 
@@ -33,7 +30,6 @@ export interface StagedCsvWriterOptions {
 /** A value as the driver gives it: the server's text as bytes, or (in tests) a string or number. */
 export type RawValue = Uint8Array | string | number | bigint | null | undefined;
 
-const BUFFER_BYTES = 1 << 20;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
@@ -59,30 +55,26 @@ function bytesOf(v: Exclude<RawValue, null | undefined>): Uint8Array {
 }
 
 /** Rows → staged CSV files of at most `batchRows` rows each. */
-export class StagedCsvWriter {
+export class StagedCsvWriter extends StagedFileWriter {
   private readonly encoders: Encoder[];
-  private readonly header: Buffer;
-  private readonly prefix: string;
   private readonly offsetOf: (wall: string) => string | undefined;
-  private readonly buf = Buffer.allocUnsafe(BUFFER_BYTES);
-  private off = 0;
-  private fd: number | undefined;
-  private path = '';
-  private rows = 0;
-  private bytes = 0;
-  private files = 0;
 
   constructor(private readonly opts: StagedCsvWriterOptions) {
+    super({
+      dir: opts.dir,
+      stream: opts.stream,
+      format: 'csv',
+      columns: opts.columns.map((c) => c.name),
+      batchRows: opts.batchRows,
+      header: `${opts.columns.map((c) => csvText(c.name)).join(',')}\n`,
+    });
     this.encoders = opts.columns.map((c) => c.encoder);
-    this.header = Buffer.from(`${opts.columns.map((c) => csvText(c.name)).join(',')}\n`, 'utf8');
-    const safe = opts.stream.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 80);
-    this.prefix = `${safe}-${randomUUID().slice(0, 8)}`;
     this.offsetOf = this.encoders.includes('zoned') ? wallClockOffset(opts.timezone) : () => undefined;
   }
 
   /** Adds one row (the first `columns.length` values); returns the file it completed, if any. */
   add(row: readonly RawValue[]): StagedBatch | undefined {
-    if (this.fd === undefined) this.open();
+    this.startRow();
     const enc = this.encoders;
     const n = enc.length;
     for (let i = 0; i < n; i++) {
@@ -117,89 +109,12 @@ export class StagedCsvWriter {
       }
     }
     this.byte(LF);
-    this.rows++;
-    return this.rows >= this.opts.batchRows ? this.close() : undefined;
-  }
-
-  /** Closes the last file; returns it when it holds rows. */
-  finish(): StagedBatch | undefined {
-    return this.fd === undefined ? undefined : this.close();
-  }
-
-  /** Closes and deletes the file being written (after a failure). */
-  discard(): void {
-    if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
-    this.off = 0;
-    rmSync(this.path, { force: true });
-  }
-
-  /** Deletes a file this writer completed that nobody will read (the extract failed first). */
-  remove(batch: StagedBatch): void {
-    rmSync(batch.path, { force: true });
-  }
-
-  private open(): void {
-    this.files++;
-    this.path = join(this.opts.dir, `${this.prefix}-${String(this.files).padStart(5, '0')}.csv`);
-    this.fd = openSync(this.path, 'w');
-    this.rows = 0;
-    this.bytes = 0;
-    this.off = 0;
-    this.put(this.header);
-  }
-
-  private flush(): void {
-    if (this.off === 0) return;
-    let done = 0;
-    while (done < this.off) done += writeSync(this.fd!, this.buf, done, this.off - done);
-    this.bytes += this.off;
-    this.off = 0;
-  }
-
-  private close(): StagedBatch {
-    this.flush();
-    closeSync(this.fd!);
-    this.fd = undefined;
-    return {
-      path: this.path,
-      format: 'csv',
-      columns: this.opts.columns.map((c) => c.name),
-      rows: this.rows,
-      bytes: this.bytes,
-    };
-  }
-
-  private byte(x: number): void {
-    if (this.off >= BUFFER_BYTES) this.flush();
-    this.buf[this.off++] = x;
+    return this.endRow();
   }
 
   private emptyString(): void {
     this.byte(QUOTE);
     this.byte(QUOTE);
-  }
-
-  /** Copies bytes as they are (short values by hand: cheaper than a native call). */
-  private put(b: Uint8Array): void {
-    const len = b.length;
-    if (this.off + len > BUFFER_BYTES) {
-      this.flush();
-      if (len > BUFFER_BYTES) {
-        this.bytes += writeSync(this.fd!, b);
-        return;
-      }
-    }
-    const buf = this.buf;
-    let off = this.off;
-    if (len < 48) {
-      for (let j = 0; j < len; j++) buf[off++] = b[j]!;
-      this.off = off;
-    } else {
-      buf.set(b, off);
-      this.off = off + len;
-    }
   }
 
   /** Text: copied while scanning for `"` `,` CR LF; quoted (with `""` for `"`) when one is found. */
@@ -209,8 +124,8 @@ export class StagedCsvWriter {
       this.emptyString();
       return;
     }
-    if (this.off + len > BUFFER_BYTES) this.flush();
-    if (len > BUFFER_BYTES) {
+    if (this.off + len > STAGED_BUFFER_BYTES) this.flush();
+    if (len > STAGED_BUFFER_BYTES) {
       if (!hasSpecial(b)) {
         this.put(b);
         return;

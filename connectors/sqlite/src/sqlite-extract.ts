@@ -13,8 +13,6 @@
  * rather than load altered text, the read fails naming the column. A genuine U+FFFD in valid text is
  * told apart by counting it in SQL, which sees the stored bytes.
  */
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import {
   DataError,
   type ExtractColumn,
@@ -103,10 +101,6 @@ export async function* runExtract(
 ): AsyncGenerator<StagedBatch> {
   const batchRows = Math.max(1, request.batchRows ?? DEFAULT_BATCH_ROWS);
   const names = plan.columns.map((c) => c.name);
-  const fileBase = join(
-    request.stagingDir,
-    `${stream.table.replace(/[^\w.-]+/g, '_')}-${randomUUID().slice(0, 8)}`,
-  );
   const keyIndexes = stream.primaryKey.map((k) => names.indexOf(k));
   let statement: Database.Statement;
   try {
@@ -115,9 +109,14 @@ export async function* runExtract(
     throw sqliteError(e, `${where}: cannot read`, { stream: stream.name });
   }
   request.signal?.throwIfAborted();
-  let writer: CsvFileWriter | undefined;
-  let files = 0;
+  const writer = new CsvFileWriter({
+    dir: request.stagingDir,
+    stream: stream.table,
+    columns: names,
+    batchRows,
+  });
   let seen = 0;
+  let done = false;
   const fields: (string | null)[] = new Array(plan.columns.length);
   try {
     for (const row of statement.iterate(...plan.params) as Iterable<unknown[]>) {
@@ -136,32 +135,21 @@ export async function* runExtract(
         }
         fields[i] = text;
       }
-      writer ??= new CsvFileWriter(`${fileBase}-${++files}.csv`, names);
-      writer.writeRow(fields);
-      if (writer.rows >= batchRows) {
-        const done = writer;
-        writer = undefined;
-        done.close();
-        yield batch(done, names);
+      const full = writer.writeRow(fields);
+      if (full) {
+        yield full;
         request.signal?.throwIfAborted();
       }
     }
-    if (writer) {
-      const done = writer;
-      writer = undefined;
-      done.close();
-      yield batch(done, names);
-    }
+    const last = writer.finish();
+    done = true;
+    if (last) yield last;
   } catch (e) {
     if (isLakeError(e) || (e as Error).name === 'AbortError') throw e;
     throw sqliteError(e, `${where}: read failed after ${seen} rows`, { stream: stream.name });
   } finally {
-    writer?.close();
+    if (!done) writer.discard();
   }
-}
-
-function batch(w: CsvFileWriter, columns: readonly string[]): StagedBatch {
-  return { path: w.path, format: 'csv', columns, rows: w.rows, bytes: w.bytes };
 }
 
 /** A stored value's canonical text (see the module comment). */

@@ -105,10 +105,13 @@ export interface ExtractRequest {
   readonly signal?: AbortSignal;
 }
 
+/** The encodings of staged files (see module comment). */
+export type StagedFormat = 'csv' | 'jsonl' | 'parquet';
+
 /** A staged file holding part of a stream (see module comment). The runner deletes it once written. */
 export interface StagedBatch {
   readonly path: string;
-  readonly format: 'csv' | 'jsonl' | 'parquet';
+  readonly format: StagedFormat;
   /** Column names in the file's order (the CSV header). */
   readonly columns: readonly string[];
   /** Rows in the file, when the connector counted them. */

@@ -6,5 +6,6 @@ export * from './file-io.js';
 export * from './identifier.js';
 export * from './json.js';
 export * from './maintenance-policy.js';
+export * from './staged-file-writer.js';
 export * from './timing.js';
 export * from './types.js';
