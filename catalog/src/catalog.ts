@@ -15,6 +15,7 @@ import {
   Table,
   writeMetadata,
 } from '@lakekit/iceberg';
+import { GovernanceStore } from './governance/store.js';
 import { OperationsStore } from './operations-store.js';
 import { SqlCatalogStore } from './sql-catalog-store.js';
 
@@ -54,7 +55,15 @@ export class Catalog {
     return this.ops;
   }
 
+  private gov?: GovernanceStore;
+  /** Principals, tokens, roles, grants, masks, row filters, tags, access requests and the audit log. */
+  get governance(): GovernanceStore {
+    this.gov ??= new GovernanceStore(this);
+    return this.gov;
+  }
+
   async close(): Promise<void> {
+    await this.gov?.close();
     await this.store.close();
   }
 

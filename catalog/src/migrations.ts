@@ -123,6 +123,178 @@ const migrations: Migration[] = [
       }
     },
   },
+  {
+    name: '0003_governance',
+    async up(knex) {
+      // Optional text is '' rather than NULL where it is part of a key (PostgreSQL keys refuse NULL).
+      await knex.schema.createTable('lakekit_principals', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('name', 128).notNullable();
+        t.string('kind', 10).notNullable();
+        t.text('attributes').notNullable();
+        t.boolean('disabled').notNullable();
+        t.string('created_at', 40).notNullable();
+        t.primary(['catalog_name', 'name']);
+      });
+      await knex.schema.createTable('lakekit_tokens', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('id', 32).notNullable();
+        t.string('principal', 128).notNullable();
+        t.string('name', 255).nullable();
+        t.string('hash', 64).notNullable();
+        t.string('created_at', 40).notNullable();
+        t.string('expires_at', 40).nullable();
+        t.string('revoked_at', 40).nullable();
+        t.string('last_used_at', 40).nullable();
+        t.primary(['catalog_name', 'id']);
+        t.index(['catalog_name', 'principal']);
+      });
+      await knex.schema.createTable('lakekit_roles', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('name', 128).notNullable();
+        t.text('description').nullable();
+        t.string('created_at', 40).notNullable();
+        t.primary(['catalog_name', 'name']);
+      });
+      await knex.schema.createTable('lakekit_role_members', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('role', 128).notNullable();
+        t.string('principal', 128).notNullable();
+        t.primary(['catalog_name', 'role', 'principal']);
+        t.index(['catalog_name', 'principal']);
+      });
+      await knex.schema.createTable('lakekit_grants', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('id', 64).notNullable();
+        t.string('privilege', 10).notNullable();
+        t.string('securable_type', 10).notNullable();
+        // '' for the catalog; the namespace or the table; the column ('' unless a column).
+        t.string('securable_name', 500).notNullable();
+        t.string('securable_column', 255).notNullable();
+        t.string('grantee_type', 10).notNullable();
+        t.string('grantee_name', 128).notNullable();
+        t.string('granted_by', 255).notNullable();
+        t.string('granted_at', 40).notNullable();
+        t.primary(['catalog_name', 'id']);
+        t.unique([
+          'catalog_name',
+          'privilege',
+          'securable_type',
+          'securable_name',
+          'securable_column',
+          'grantee_type',
+          'grantee_name',
+        ]);
+        t.index(['catalog_name', 'grantee_type', 'grantee_name']);
+      });
+      await knex.schema.createTable('lakekit_annotations', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('table_name', 500).notNullable();
+        t.string('column_name', 255).notNullable();
+        t.text('description').nullable();
+        t.string('owner_type', 10).nullable();
+        t.string('owner_name', 128).nullable();
+        t.text('terms').notNullable();
+        t.primary(['catalog_name', 'table_name', 'column_name']);
+      });
+      await knex.schema.createTable('lakekit_masks', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('table_name', 500).notNullable();
+        t.string('column_name', 255).notNullable();
+        t.string('role', 128).notNullable();
+        t.text('spec').notNullable();
+        t.string('created_by', 255).notNullable();
+        t.string('created_at', 40).notNullable();
+        t.primary(['catalog_name', 'table_name', 'column_name', 'role']);
+      });
+      await knex.schema.createTable('lakekit_row_filters', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('table_name', 500).notNullable();
+        t.string('role', 128).notNullable();
+        t.text('predicate').notNullable();
+        t.string('created_by', 255).notNullable();
+        t.string('created_at', 40).notNullable();
+        t.primary(['catalog_name', 'table_name', 'role']);
+      });
+      await knex.schema.createTable('lakekit_tags', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('table_name', 500).notNullable();
+        t.string('column_name', 255).notNullable();
+        t.string('tag', 255).notNullable();
+        t.primary(['catalog_name', 'table_name', 'column_name', 'tag']);
+      });
+      await knex.schema.createTable('lakekit_tag_policies', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('name', 128).notNullable();
+        t.string('tag', 255).notNullable();
+        t.string('role', 128).notNullable();
+        t.text('mask').notNullable();
+        t.string('created_by', 255).notNullable();
+        t.string('created_at', 40).notNullable();
+        t.primary(['catalog_name', 'name']);
+      });
+      await knex.schema.createTable('lakekit_access_requests', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('id', 64).notNullable();
+        t.string('principal', 128).notNullable();
+        t.string('table_name', 500).notNullable();
+        t.string('privilege', 10).notNullable();
+        t.text('reason').notNullable();
+        t.string('status', 10).notNullable();
+        t.string('created_at', 40).notNullable();
+        t.string('decided_by', 255).nullable();
+        t.string('decided_at', 40).nullable();
+        t.text('comment').nullable();
+        t.primary(['catalog_name', 'id']);
+      });
+      await knex.schema.createTable('lakekit_audit_log', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.bigInteger('seq').notNullable();
+        t.string('time', 40).notNullable();
+        t.string('actor', 255).notNullable();
+        t.string('action', 255).notNullable();
+        t.string('target', 1000).notNullable();
+        t.string('outcome', 10).notNullable();
+        t.text('detail').nullable();
+        t.string('prev_hash', 64).notNullable();
+        t.string('hash', 64).notNullable();
+        t.primary(['catalog_name', 'seq']);
+        t.index(['catalog_name', 'time']);
+      });
+      // The chain's head, locked and updated in the transaction of every append (serialises writers).
+      await knex.schema.createTable('lakekit_audit_head', (t) => {
+        t.string('catalog_name', 255).notNullable().primary();
+        t.bigInteger('last_seq').notNullable();
+        t.string('last_hash', 64).notNullable();
+      });
+      await knex.schema.createTable('lakekit_governance_settings', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('key', 100).notNullable();
+        t.text('value').notNullable();
+        t.primary(['catalog_name', 'key']);
+      });
+    },
+    async down(knex) {
+      for (const t of [
+        'lakekit_governance_settings',
+        'lakekit_audit_head',
+        'lakekit_audit_log',
+        'lakekit_access_requests',
+        'lakekit_tag_policies',
+        'lakekit_tags',
+        'lakekit_row_filters',
+        'lakekit_masks',
+        'lakekit_annotations',
+        'lakekit_grants',
+        'lakekit_role_members',
+        'lakekit_roles',
+        'lakekit_tokens',
+        'lakekit_principals',
+      ]) {
+        await knex.schema.dropTableIfExists(t);
+      }
+    },
+  },
 ];
 
 /** The migrations as a knex migration source (in code, so the bundled CLI needs no files). */

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { parseJson, stringifyJson, UsageError } from '@lakekit/core';
 import type { CommitHook } from '@lakekit/iceberg';
 import type { Knex } from 'knex';
+import { appendAuditRecord } from './governance/audit.js';
 
 /** A stream's stored position. */
 export interface StreamState {
@@ -147,32 +148,54 @@ export class OperationsStore {
       host: hostname(),
       pid: process.pid,
     };
-    await this.knex('lakekit_runs').insert({
-      id: record.id,
-      catalog_name: this.catalogName,
-      pipeline: record.pipeline,
-      status: record.status,
-      trigger: record.trigger,
-      started_at: record.startedAt,
-      host: record.host,
-      pid: record.pid,
+    // The run record and its audit record commit together.
+    await this.knex.transaction(async (trx) => {
+      await trx('lakekit_runs').insert({
+        id: record.id,
+        catalog_name: this.catalogName,
+        pipeline: record.pipeline,
+        status: record.status,
+        trigger: record.trigger,
+        started_at: record.startedAt,
+        host: record.host,
+        pid: record.pid,
+      });
+      await appendAuditRecord(trx, this.catalogName, {
+        actor: `pipeline:${record.pipeline}`,
+        action: 'pipeline.run.start',
+        target: `pipeline:${record.pipeline}`,
+        outcome: 'ok',
+        detail: { runId: record.id, trigger: record.trigger },
+      });
     });
     return record;
   }
 
-  /** Records progress or the end of a run. */
+  /** Records progress or the end of a run (the end with its audit record, in one transaction). */
   async updateRun(
     id: string,
     update: { status?: RunStatus; detail?: unknown; error?: string; ended?: boolean },
   ): Promise<void> {
-    await this.knex('lakekit_runs')
-      .where({ id, catalog_name: this.catalogName })
-      .update({
-        ...(update.status ? { status: update.status } : {}),
-        ...(update.detail !== undefined ? { detail: stringifyJson(update.detail) } : {}),
-        ...(update.error !== undefined ? { error: update.error } : {}),
-        ...(update.ended ? { ended_at: now() } : {}),
+    await this.knex.transaction(async (trx) => {
+      await trx('lakekit_runs')
+        .where({ id, catalog_name: this.catalogName })
+        .update({
+          ...(update.status ? { status: update.status } : {}),
+          ...(update.detail !== undefined ? { detail: stringifyJson(update.detail) } : {}),
+          ...(update.error !== undefined ? { error: update.error } : {}),
+          ...(update.ended ? { ended_at: now() } : {}),
+        });
+      if (!update.ended) return;
+      const run = await trx('lakekit_runs').where({ id, catalog_name: this.catalogName }).first();
+      if (!run) return;
+      await appendAuditRecord(trx, this.catalogName, {
+        actor: `pipeline:${run.pipeline}`,
+        action: 'pipeline.run.end',
+        target: `pipeline:${run.pipeline}`,
+        outcome: run.status === 'failed' ? 'error' : 'ok',
+        detail: { runId: id, status: run.status, ...(run.error ? { error: String(run.error) } : {}) },
       });
+    });
   }
 
   /** A run by id or by a unique prefix of its id; an ambiguous prefix is a UsageError listing matches. */

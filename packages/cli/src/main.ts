@@ -3,21 +3,29 @@
  * commands start without DuckDB, the AWS SDK or database drivers. Exit codes: 0 success, 1 failure,
  * 2 usage or configuration error; `--json` failures print `{"error":{…}}` to stderr.
  */
-import { timing } from '@lakekit/core';
+import { timing, UsageError } from '@lakekit/core';
 import { Command, CommanderError, Option } from 'commander';
 import { CommandContext, type GlobalOptions } from './context.js';
 import { reportError } from './report-error.js';
 
 type Action = (ctx: CommandContext, ...args: unknown[]) => Promise<number | undefined>;
 
-/** Wraps a lazily imported command action with context creation, error reporting and exit codes. */
-function action(load: () => Promise<Action>) {
+/**
+ * Wraps a lazily imported command action with context creation, error reporting and exit codes.
+ * Only governance commands (`actsAs`) honour `--as`; the others refuse it rather than ignore it.
+ */
+function action(load: () => Promise<Action>, options: { actsAs?: boolean } = {}) {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const globals = command.optsWithGlobals() as GlobalOptions;
+    const globals = command.optsWithGlobals() as GlobalOptions & { as?: string };
     let ctx: CommandContext | undefined;
     let code = 0;
     try {
+      if (globals.as !== undefined && !options.actsAs) {
+        throw new UsageError(
+          `--as ${globals.as}: lake ${command.parent?.name() === 'lake' ? '' : `${command.parent?.name()} `}${command.name()} runs as the local administrator (--as applies to governance commands)`,
+        );
+      }
       ctx = await CommandContext.create(globals);
       code = (await (await load())(ctx, ...args.slice(0, -1))) ?? 0;
     } catch (e) {
@@ -39,6 +47,10 @@ function buildProgram(): Command {
       'configuration file (default: ./lakekit.yaml, else embedded defaults under ./.lakekit/)',
     )
     .option('--json', 'print exactly one JSON document on stdout')
+    .option(
+      '--as <principal>',
+      'governance commands: act as this principal instead of the local administrator (to try what it may do)',
+    )
     .showHelpAfterError()
     .exitOverride();
 
@@ -292,14 +304,327 @@ Actions (nested fields by dotted path, e.g. address.zip; types as Iceberg writes
     .description('run SQL over tables as the local administrator')
     .action(action(() => import('./commands/query.js').then((m) => m.queryCommand as Action)));
 
+  registerGovernance(program, collect);
   return program;
+}
+
+/** Governance, lineage, quality, audit and the server: `lake principal|role|grant|…|serve`. */
+function registerGovernance(program: Command, collect: (v: string, prev?: string[]) => string[]): void {
+  const acting = (load: () => Promise<Action>) => action(load, { actsAs: true });
+  const principals = () => import('./commands/principals.js');
+  const gov = () => import('./commands/governance.js');
+  const principal = program.command('principal').description('users and service accounts, and their tokens');
+  principal
+    .command('create')
+    .argument('<name>', 'lowercase name: letters, digits, _ . @ -')
+    .option('--kind <kind>', 'user or service', 'user')
+    .option('--attr <key=value>', 'attribute for row filters (repeatable)', collect)
+    .description('create a principal')
+    .action(acting(() => principals().then((m) => m.principalCreate as Action)));
+  principal
+    .command('list')
+    .description('principals with their roles and attributes')
+    .action(acting(() => principals().then((m) => m.principalList as Action)));
+  principal
+    .command('show')
+    .argument('<name>')
+    .description('a principal with its tokens and direct grants')
+    .action(acting(() => principals().then((m) => m.principalShow as Action)));
+  principal
+    .command('update')
+    .argument('<name>')
+    .option('--attr <key=value>', 'set an attribute (repeatable)', collect)
+    .option('--unset-attr <key>', 'remove an attribute (repeatable)', collect)
+    .option('--disable', 'refuse its tokens')
+    .option('--enable', 'accept its tokens again')
+    .description("change a principal's attributes or disable it")
+    .action(acting(() => principals().then((m) => m.principalUpdate as Action)));
+  principal
+    .command('delete')
+    .argument('<name>')
+    .description('delete a principal with its tokens, memberships and direct grants')
+    .action(acting(() => principals().then((m) => m.principalDelete as Action)));
+  const token = principal.command('token').description('API tokens (shown once; only hashes are stored)');
+  token
+    .command('issue')
+    .argument('<principal>')
+    .option('--name <name>', 'what the token is for')
+    .option('--ttl <duration>', 'expires after this long (90s, 15m, 12h, 30d)')
+    .option('--expires-at <time>', 'expires at this ISO-8601 time')
+    .description('issue a token and print it (once)')
+    .action(acting(() => principals().then((m) => m.tokenIssue as Action)));
+  token
+    .command('list')
+    .argument('<principal>')
+    .description("a principal's tokens (ids, never secrets)")
+    .action(acting(() => principals().then((m) => m.tokenList as Action)));
+  token
+    .command('revoke')
+    .argument('<id>', 'token id')
+    .description('revoke a token')
+    .action(acting(() => principals().then((m) => m.tokenRevoke as Action)));
+  token
+    .command('rotate')
+    .argument('<id>', 'token id')
+    .option('--grace <duration>', 'the old token keeps working this long (default 0)')
+    .description('issue a replacement token; the old one expires after the grace period')
+    .action(acting(() => principals().then((m) => m.tokenRotate as Action)));
+
+  const role = program
+    .command('role')
+    .description('roles: grants, masks and row filters apply to their members');
+  role
+    .command('create')
+    .argument('<name>')
+    .option('--description <text>')
+    .description('create a role')
+    .action(acting(() => principals().then((m) => m.roleCreate as Action)));
+  role
+    .command('list')
+    .description('roles and their members')
+    .action(acting(() => principals().then((m) => m.roleList as Action)));
+  role
+    .command('delete')
+    .argument('<name>')
+    .description('delete a role with its memberships, grants, masks, row filters and tag policies')
+    .action(acting(() => principals().then((m) => m.roleDelete as Action)));
+  role
+    .command('add-member')
+    .argument('<role>')
+    .argument('<principal>')
+    .description('make a principal a member of a role')
+    .action(acting(() => principals().then((m) => m.roleAddMember as Action)));
+  role
+    .command('remove-member')
+    .argument('<role>')
+    .argument('<principal>')
+    .description('remove a principal from a role')
+    .action(acting(() => principals().then((m) => m.roleRemoveMember as Action)));
+
+  const securableHelp = 'catalog, namespace:<ns>, table:<ns.table> or column:<ns.table.column>';
+  program
+    .command('grant')
+    .argument('<privilege>', 'USAGE, SELECT, MODIFY or MANAGE')
+    .argument('<securable>', securableHelp)
+    .argument('<grantee>', 'principal:<name> or role:<name>')
+    .description('grant a privilege (it covers everything below the securable, present and future)')
+    .action(acting(() => gov().then((m) => m.grantCommand as Action)));
+  program
+    .command('revoke')
+    .argument('<privilege>', 'USAGE, SELECT, MODIFY or MANAGE')
+    .argument('<securable>', securableHelp)
+    .argument('<grantee>', 'principal:<name> or role:<name>')
+    .description('revoke a grant')
+    .action(acting(() => gov().then((m) => m.revokeCommand as Action)));
+  program
+    .command('grants')
+    .option('--on <securable>', `only grants on this securable (${securableHelp})`)
+    .option('--to <grantee>', 'only grants to this principal:<name> or role:<name>')
+    .description('list grants')
+    .action(acting(() => gov().then((m) => m.grantsList as Action)));
+
+  const maskOptions = (c: Command) =>
+    c
+      .requiredOption('--kind <kind>', 'redact, hash, partial, null or sql')
+      .option('--keep-last <n>', 'partial: characters kept at the end (default 4)')
+      .option('--keep-first <n>', 'partial: characters kept at the start (default 0)')
+      .option('--expression <sql>', "sql: a DuckDB expression over the table's columns");
+  const mask = program.command('mask').description('column masks per role');
+  maskOptions(
+    mask
+      .command('set')
+      .argument('<table>', 'ns.table')
+      .argument('<column>')
+      .requiredOption('--role <role>', 'members of this role see the masked value'),
+  )
+    .description('mask a column for a role')
+    .action(acting(() => gov().then((m) => m.maskSet as Action)));
+  mask
+    .command('drop')
+    .argument('<table>', 'ns.table')
+    .argument('<column>')
+    .requiredOption('--role <role>')
+    .description('drop a mask')
+    .action(acting(() => gov().then((m) => m.maskDrop as Action)));
+  mask
+    .command('list')
+    .argument('[table]', 'ns.table (default: all)')
+    .description('list masks')
+    .action(acting(() => gov().then((m) => m.maskList as Action)));
+
+  const rowFilter = program.command('row-filter').description('row filters per role');
+  rowFilter
+    .command('set')
+    .argument('<table>', 'ns.table')
+    .argument(
+      '<predicate>',
+      'SQL over the table\'s columns and principal.<attribute>, e.g. "region = principal.region"',
+    )
+    .requiredOption('--role <role>', 'members of this role see only the rows it allows')
+    .description('set the row filter of a role on a table')
+    .action(acting(() => gov().then((m) => m.rowFilterSet as Action)));
+  rowFilter
+    .command('drop')
+    .argument('<table>', 'ns.table')
+    .requiredOption('--role <role>')
+    .description('drop a row filter')
+    .action(acting(() => gov().then((m) => m.rowFilterDrop as Action)));
+  rowFilter
+    .command('list')
+    .argument('[table]', 'ns.table (default: all)')
+    .description('list row filters')
+    .action(acting(() => gov().then((m) => m.rowFilterList as Action)));
+
+  const tag = program.command('tag').description('tags on tables and columns (dotted names: pii.email)');
+  tag
+    .command('add')
+    .argument('<target>', 'ns.table or ns.table.column')
+    .argument('<tag>')
+    .description('tag a table or column')
+    .action(acting(() => gov().then((m) => m.tagAdd as Action)));
+  tag
+    .command('remove')
+    .argument('<target>', 'ns.table or ns.table.column')
+    .argument('<tag>')
+    .description('remove a tag')
+    .action(acting(() => gov().then((m) => m.tagRemove as Action)));
+  tag
+    .command('list')
+    .argument('[table]', 'ns.table (default: all)')
+    .description('list tags')
+    .action(acting(() => gov().then((m) => m.tagList as Action)));
+
+  const policy = program.command('policy').description('tag policies: a mask for every column with a tag');
+  maskOptions(
+    policy
+      .command('set')
+      .argument('<name>', 'policy name, e.g. pii-hash-analyst')
+      .requiredOption('--tag <tag>', 'columns tagged this (or below it: pii covers pii.email)')
+      .requiredOption('--role <role>', 'members of this role see the masked value'),
+  )
+    .description('create or replace a tag policy')
+    .action(acting(() => gov().then((m) => m.policySet as Action)));
+  policy
+    .command('drop')
+    .argument('<name>')
+    .description('drop a tag policy')
+    .action(acting(() => gov().then((m) => m.policyDrop as Action)));
+  policy
+    .command('list')
+    .description('list tag policies')
+    .action(acting(() => gov().then((m) => m.policyList as Action)));
+
+  const access = program.command('access').description('what principals may see, and access requests');
+  access
+    .command('explain')
+    .argument('<table>', 'ns.table')
+    .requiredOption('--principal <name>')
+    .description('columns visible, masked or hidden and the rows a principal sees, with the reasons')
+    .action(acting(() => gov().then((m) => m.accessExplain as Action)));
+  access
+    .command('request')
+    .argument('<table>', 'ns.table')
+    .requiredOption('--reason <text>')
+    .description('ask for SELECT on a table (as --as <principal>)')
+    .action(acting(() => gov().then((m) => m.accessRequest as Action)));
+  access
+    .command('approve')
+    .argument('<id>', 'request id')
+    .option('--comment <text>')
+    .description('approve a request: grants SELECT on the table to the requester')
+    .action(acting(() => gov().then((m) => m.accessApprove as Action)));
+  access
+    .command('deny')
+    .argument('<id>', 'request id')
+    .option('--comment <text>')
+    .description('deny a request')
+    .action(acting(() => gov().then((m) => m.accessDeny as Action)));
+  access
+    .command('requests')
+    .option('--status <status>', 'pending, approved or denied')
+    .option('--table <ns.table>')
+    .option('--principal <name>')
+    .description('list access requests')
+    .action(acting(() => gov().then((m) => m.accessRequests as Action)));
+
+  program
+    .command('describe')
+    .argument('<table>', 'ns.table')
+    .option('--column <name>', 'describe this column instead of the table')
+    .option('--description <text>', "set the description ('' clears it)")
+    .option('--owner <grantee>', "set the table's owner: principal:<name> or role:<name> ('' clears it)")
+    .option('--term <term>', 'glossary term (repeatable; replaces the terms)', collect)
+    .description('show or set the description, owner and glossary terms of a table or column')
+    .action(acting(() => gov().then((m) => m.describeCommand as Action)));
+
+  const lineage = program.command('lineage').description('lineage recorded by pipeline runs (OpenLineage)');
+  lineage
+    .command('show')
+    .argument('<table>', 'ns.table')
+    .option('--depth <n>', 'hops to follow (default 3)')
+    .addOption(
+      new Option('--direction <dir>', 'upstream, downstream or both').choices(['up', 'down', 'both']),
+    )
+    .addOption(new Option('--format <format>', 'output (default text)').choices(['text', 'mermaid', 'dot']))
+    .description("a table's upstream sources and downstream tables, with column-level edges")
+    .action(action(() => import('./commands/lineage.js').then((m) => m.lineageShow as Action)));
+  program
+    .command('quality')
+    .argument('[table]', 'ns.table (default: every checked table)')
+    .option('--history <n>', 'earlier results shown per check (default 5)')
+    .description('table health from the latest result of each quality check')
+    .action(action(() => import('./commands/lineage.js').then((m) => m.qualityCommand as Action)));
+
+  const audit = program
+    .command('audit')
+    .option('--actor <name>')
+    .option('--action <action>', 'e.g. grant.create')
+    .option('--target <prefix>', 'e.g. table:crm.')
+    .option('--outcome <outcome>', 'ok, denied or error')
+    .option('--since <time>', 'ISO-8601 time or an age (30m, 12h, 7d)')
+    .option('--until <time>', 'ISO-8601 time or an age')
+    .option('--limit <n>')
+    .option('--jsonl', 'one JSON record per line')
+    .description('the audit log, oldest first')
+    .action(acting(() => import('./commands/audit.js').then((m) => m.auditList as Action)));
+  audit
+    .command('verify')
+    .description('check the hash chain of the audit log (exit 1 naming edited or deleted records)')
+    .action(acting(() => import('./commands/audit.js').then((m) => m.auditVerify as Action)));
+
+  const governanceCmd = program
+    .command('governance')
+    .description('governance as code: one YAML file is the whole truth');
+  governanceCmd
+    .command('plan')
+    .argument('<file>')
+    .description('what apply would change')
+    .action(acting(() => gov().then((m) => m.governancePlan as Action)));
+  governanceCmd
+    .command('apply')
+    .argument('<file>')
+    .description('make the catalog match the file (also removes what the file lacks)')
+    .action(acting(() => gov().then((m) => m.governanceApply as Action)));
+  governanceCmd
+    .command('export')
+    .argument('<file>', "file to write ('-': stdout)")
+    .description("write the catalog's governance as a file")
+    .action(acting(() => gov().then((m) => m.governanceExport as Action)));
+
+  program
+    .command('serve')
+    .option('--port <port>', 'port to listen on', '8181')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .description('serve the Iceberg REST catalog and the governance API over HTTP')
+    .action(action(() => import('./commands/serve.js').then((m) => m.serveCommand as Action)));
 }
 
 async function main(argv: string[]): Promise<void> {
   timing('cli loaded');
   const program = buildProgram();
   const json = argv.includes('--json');
-  for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const c of all(program)) {
     c.exitOverride();
     // With --json, usage errors are reported once, as the JSON error document below.
     if (json) c.configureOutput({ writeErr: () => undefined });
