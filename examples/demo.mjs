@@ -316,6 +316,70 @@ run('Revenue by region across the ERP tables', [
   'select c.region, count(*) as orders, sum(o.total) as revenue from erp.sales_orders o join erp.customers c on c.id = o.customer_id group by 1 order by 1',
 ]);
 
+console.log(`\n${bold('# Governance: principals, roles, grants, masks, row filters, tags, audit')}`);
+run('A person with an attribute, and an AI service account', [
+  'principal',
+  'create',
+  'ana',
+  '--attr',
+  'region=midwest',
+]);
+run('', ['principal', 'create', 'ai-agent', '--kind', 'service']);
+run('Roles and members', ['role', 'create', 'analyst']);
+run('', ['role', 'create', 'midwest_sales']);
+run('', ['role', 'add-member', 'analyst', 'ai-agent']);
+run('', ['role', 'add-member', 'midwest_sales', 'ana']);
+for (const role of ['analyst', 'midwest_sales']) {
+  run(role === 'analyst' ? 'Grants: USAGE to reach a table, SELECT on a namespace covers its tables' : '', [
+    'grant',
+    'USAGE',
+    'catalog',
+    `role:${role}`,
+  ]);
+  run('', ['grant', 'USAGE', 'namespace:crm', `role:${role}`]);
+  run('', ['grant', 'SELECT', 'namespace:crm', `role:${role}`]);
+}
+run('Tag the e-mail column as PII; a tag policy hashes every pii column for analysts', [
+  'tag',
+  'add',
+  'crm.contacts.email',
+  'pii.email',
+]);
+run('', ['policy', 'set', 'pii-hash-analyst', '--tag', 'pii', '--role', 'analyst', '--kind', 'hash']);
+run('A row filter from the principal’s attributes (parsed and checked by DuckDB’s own parser)', [
+  'row-filter',
+  'set',
+  'crm.accounts',
+  'region = principal.region',
+  '--role',
+  'midwest_sales',
+]);
+run(
+  'A predicate that tries to escape is refused',
+  ['row-filter', 'set', 'crm.accounts', '1=1) or (true', '--role', 'midwest_sales'],
+  { expect: 2 },
+);
+run('What the AI service sees of crm.contacts, and why', [
+  'access',
+  'explain',
+  'crm.contacts',
+  '--principal',
+  'ai-agent',
+]);
+run('What ana sees of crm.accounts', ['access', 'explain', 'crm.accounts', '--principal', 'ana']);
+run(
+  'Governance as code: the whole state as one YAML file (apply it to another catalog with lake governance apply)',
+  ['governance', 'export', 'governance.yaml'],
+);
+run('Every change is in a hash-chained audit log (here: the governance changes above)', [
+  'audit',
+  '--actor',
+  'local-admin',
+  '--limit',
+  '6',
+]);
+run('', ['audit', 'verify']);
+
 console.log(`\n${bold('Done.')} The tables are real Iceberg v2 tables: open them from PyIceberg with
   SqlCatalog("lakekit", uri="sqlite:///${join(work, 'catalog.db')}", warehouse="file://${join(work, 'warehouse')}")
-Try next:  pnpm lake source discover <source>   ·   pnpm lake run <pipeline>   ·   pnpm lake load <your.csv> --table <ns.table>   ·   pnpm lake query "select …"   ·   pnpm lake --help`);
+Try next:  pnpm lake serve (governance API; OpenAPI at /api/openapi.json)   ·   pnpm lake source discover <source>   ·   pnpm lake run <pipeline>   ·   pnpm lake load <your.csv> --table <ns.table>   ·   pnpm lake query "select …"   ·   pnpm lake --help`);

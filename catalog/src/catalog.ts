@@ -93,6 +93,23 @@ export class Catalog {
     return this.store.listTables(ns);
   }
 
+  /** Every table of the catalog in one query, sorted by namespace and name. */
+  async listAllTables(): Promise<TableIdentifier[]> {
+    const rows = await this.store
+      .knex('iceberg_tables')
+      .select('table_namespace', 'table_name')
+      .where({ catalog_name: this.name })
+      .andWhere((q) => q.whereNull('iceberg_type').orWhere('iceberg_type', 'TABLE'));
+    return rows
+      .map((r: { table_namespace: string; table_name: string }) => ({
+        namespace: r.table_namespace.split('.'),
+        name: r.table_name,
+        key: `${r.table_namespace}.${r.table_name}`,
+      }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map(({ namespace, name }) => ({ namespace, name }));
+  }
+
   async tableExists(id: TableIdentifier): Promise<boolean> {
     return (await this.store.loadPointer(id)) !== undefined;
   }

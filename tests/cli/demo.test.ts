@@ -38,6 +38,12 @@ describe('pnpm demo', () => {
       'blocked',
       'erp.sales_orders__quarantine',
       'nothing due',
+      // Governance: a tag policy masks the e-mail for the AI service, a row filter from ana's
+      // attribute, an escaping predicate refused, an intact audit chain.
+      'masked   hash (policy pii-hash-analyst)',
+      "rows: only where (region = 'midwest')",
+      'rejected: not valid SQL',
+      'audit log intact',
       'Done.',
     ]) {
       expect(out).toContain(expected);

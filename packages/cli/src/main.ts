@@ -615,7 +615,7 @@ function registerGovernance(program: Command, collect: (v: string, prev?: string
     .command('serve')
     .option('--port <port>', 'port to listen on', '8181')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .description('serve the Iceberg REST catalog and the governance API over HTTP')
+    .description('serve the governance API over HTTP (bearer tokens; OpenAPI 3.1 at /api/openapi.json)')
     .action(action(() => import('./commands/serve.js').then((m) => m.serveCommand as Action)));
 }
 
