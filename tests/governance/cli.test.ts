@@ -3,7 +3,7 @@
  * filters, tags and policies; `access explain`; governance as code round-tripped into an empty
  * catalog; the audit log verified, then tampered with in the SQLite file and found out.
  */
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -262,6 +262,27 @@ describe('governance CLI', () => {
       [3, 'deleted'],
       [6, 'edited'],
     ]);
+  });
+});
+
+describe('lake init', () => {
+  it('creates the catalog and admin with one token (file mode 0600); a second init issues none', async () => {
+    const cwd = workspace(CONFIG);
+    const first = await lakeJson<{ admin: string; tokenFile?: string }>(['init'], { cwd });
+    expect(first.admin).toBe('created');
+    const file = join(cwd, '.lakekit', 'admin-token');
+    expect(first.tokenFile).toBe(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const token = readFileSync(file, 'utf8').trim();
+    expect(token).toMatch(/^lk_[A-Za-z0-9_-]{12}_/);
+    const second = await lakeJson<{ admin: string; tokenFile?: string }>(['init'], { cwd });
+    expect(second).toEqual({ catalog: 'lakekit', admin: 'exists' });
+    const { tokens } = await lakeJson<{ tokens: { id: string }[] }>(['principal', 'token', 'list', 'admin'], {
+      cwd,
+    });
+    expect(tokens.map((t) => t.id)).toEqual([token.slice(3, 15)]);
+    const grants = await lake(cwd, 'grants', '--to', 'principal:admin');
+    expect(grants).toMatch(/MANAGE\s+catalog/);
   });
 });
 

@@ -617,6 +617,13 @@ function registerGovernance(program: Command, collect: (v: string, prev?: string
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .description('serve the governance API over HTTP (bearer tokens; OpenAPI 3.1 at /api/openapi.json)')
     .action(action(() => import('./commands/serve.js').then((m) => m.serveCommand as Action)));
+
+  program
+    .command('init')
+    .description(
+      'create (or migrate) the catalog and its bootstrap administrator `admin`; its first token is shown once and saved to .lakekit/admin-token',
+    )
+    .action(action(() => import('./commands/serve.js').then((m) => m.initCommand as Action)));
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { UsageError } from '@lakekit/core';
 import type { CommandContext } from '../context.js';
-import { info } from '../output.js';
+import { info, printJson } from '../output.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -41,6 +41,32 @@ async function saveAdminToken(ctx: CommandContext, token: string): Promise<strin
   // An existing file keeps its old mode through writeFile.
   await chmod(path, 0o600);
   return path;
+}
+
+/**
+ * `lake init`: opens (creating or migrating) the configured catalog and bootstraps `admin`, as the
+ * first `lake serve` would; a token is issued only when `admin` has no live one.
+ */
+export async function initCommand(ctx: CommandContext): Promise<number> {
+  const catalog = await ctx.catalog();
+  const boot = await catalog.governance.bootstrap();
+  const tokenFile = boot.token ? await saveAdminToken(ctx, boot.token.token) : undefined;
+  if (boot.token) {
+    info(`principal admin (MANAGE on the catalog); its token, shown once, also saved to ${tokenFile}:`);
+    info(`  ${boot.token.token}`);
+  }
+  if (ctx.options.json) {
+    printJson({
+      catalog: catalog.name,
+      admin: boot.created ? 'created' : 'exists',
+      ...(tokenFile ? { tokenFile } : {}),
+    });
+  } else {
+    process.stdout.write(
+      `catalog ${catalog.name} ready; admin ${boot.created ? 'created' : 'already there'}${tokenFile ? `, token in ${tokenFile}` : ' (it has a live token: no new one issued)'}\n`,
+    );
+  }
+  return 0;
 }
 
 /** `lake serve` */
