@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { DataError } from '@lakekit/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Encoder } from './column-plan.js';
-import { csvText, type RawValue, StagedCsvWriter, type StagedCsvWriterOptions } from './staged-csv-writer.js';
+import {
+  csvText,
+  decodeRowPacket,
+  type RawValue,
+  StagedCsvWriter,
+  type StagedCsvWriterOptions,
+} from './staged-csv-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lakekit-mysql-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -154,5 +160,75 @@ describe('StagedCsvWriter', () => {
     expect(csvText('a')).toBe('a');
     expect(csvText('a"b')).toBe('"a""b"');
     expect(csvText('a\rb')).toBe('"a\rb"');
+  });
+});
+
+/** A text-protocol row payload: each value length-coded (1, 3 or 4 byte lengths), 0xfb for NULL. */
+function rowPacket(values: (string | null)[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const v of values) {
+    if (v === null) {
+      parts.push(Buffer.from([0xfb]));
+      continue;
+    }
+    const bytes = b(v);
+    const n = bytes.length;
+    if (n < 0xfb) parts.push(Buffer.from([n]));
+    else if (n < 1 << 16) parts.push(Buffer.from([0xfc, n & 0xff, n >> 8]));
+    else parts.push(Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16]));
+    parts.push(bytes);
+  }
+  return Buffer.concat(parts);
+}
+
+describe('StagedCsvWriter from row packets', () => {
+  it('writes the same file from packets as from values, for every length encoding and NULL', () => {
+    const long = 'x'.repeat(300);
+    const huge = `${'y'.repeat(70_000)},z`;
+    const rows: (string | null)[][] = [
+      ['1', 'plain', '2026-11-29 10:00:00'],
+      ['2', 'comma, "quote"\nline', null],
+      ['3', '', '2026-01-02 03:04:05'],
+      ['4', long, null],
+      ['5', huge, '2026-12-31 23:59:59'],
+      [null, null, null],
+    ];
+    const columns: [string, Encoder][] = [
+      ['id', 'plain'],
+      ['name', 'text'],
+      ['at', 'date'],
+    ];
+    const fromValues = writeAll(
+      writer(columns),
+      rows.map((r) => r.map((v) => (v === null ? null : b(v)))),
+    );
+    const w = writer(columns);
+    const files: string[] = [];
+    // Packets sit inside a larger buffer, as in the connection's receive buffer.
+    for (const r of rows) {
+      const payload = rowPacket([...r, 'keyset']);
+      const buffer = Buffer.concat([b('head'), payload, b('tail')]);
+      const done = w.addPacket(buffer, 4, 4 + payload.length - rowPacket(['keyset']).length);
+      if (done) files.push(readFileSync(done.path, 'utf8'));
+    }
+    const last = w.finish();
+    if (last) files.push(readFileSync(last.path, 'utf8'));
+    expect(files).toEqual(fromValues);
+    expect(files[0]).toContain(`4,${long},\n`);
+    expect(files[0]).toContain(`5,"${huge}",2026-12-31 23:59:59\n`);
+  });
+
+  it('decodes a packet back into its values (keyset bounds of the last row)', () => {
+    const payload = rowPacket(['7', null, 'é'.repeat(200), '']);
+    expect(decodeRowPacket(payload, 0, payload.length)).toEqual([b('7'), null, b('é'.repeat(200)), b('')]);
+  });
+
+  it('fails on a zero date from a packet, naming the column and value', () => {
+    const w = writer([['at', 'date']]);
+    const payload = rowPacket(['0000-00-00']);
+    expect(() => w.addPacket(payload, 0, payload.length)).toThrow(
+      /stream shop\.orders, column at: value '0000-00-00' is a zero date/,
+    );
+    w.discard();
   });
 });
