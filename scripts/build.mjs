@@ -12,7 +12,9 @@ const EXTERNAL = [
   '@duckdb/node-bindings',
   'better-sqlite3',
   '@aws-sdk/*',
-  'pg',
+  // pg is bundled (pure JavaScript; its optional native binding and Cloudflare socket stay out).
+  'pg-native',
+  'pg-cloudflare',
   'pg-query-stream',
   'mysql',
   'mysql2',
