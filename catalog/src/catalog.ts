@@ -15,6 +15,7 @@ import {
   Table,
   writeMetadata,
 } from '@lakekit/iceberg';
+import { Coalescer } from './governance/coalesce.js';
 import { GovernanceStore } from './governance/store.js';
 import { OperationsStore } from './operations-store.js';
 import { SqlCatalogStore } from './sql-catalog-store.js';
@@ -93,15 +94,22 @@ export class Catalog {
     return this.store.listTables(ns);
   }
 
-  /** Every table of the catalog in one query, sorted by namespace and name. */
+  private readonly allTables = new Coalescer<{ table_namespace: string; table_name: string }[]>();
+
+  /**
+   * Every table of the catalog in one query (shared by the callers of one event-loop turn), sorted by
+   * namespace and name.
+   */
   async listAllTables(): Promise<TableIdentifier[]> {
-    const rows = await this.store
-      .knex('iceberg_tables')
-      .select('table_namespace', 'table_name')
-      .where({ catalog_name: this.name })
-      .andWhere((q) => q.whereNull('iceberg_type').orWhere('iceberg_type', 'TABLE'));
+    const rows = await this.allTables.get('', () =>
+      this.store
+        .knex('iceberg_tables')
+        .select('table_namespace', 'table_name')
+        .where({ catalog_name: this.name })
+        .andWhere((q) => q.whereNull('iceberg_type').orWhere('iceberg_type', 'TABLE')),
+    );
     return rows
-      .map((r: { table_namespace: string; table_name: string }) => ({
+      .map((r) => ({
         namespace: r.table_namespace.split('.'),
         name: r.table_name,
         key: `${r.table_namespace}.${r.table_name}`,

@@ -6,6 +6,7 @@ export * from './effective-access.js';
 export * from './lineage-graph.js';
 export * from './predicate.js';
 export * from './quality-health.js';
+export type { GovernanceSnapshot, StoredToken } from './snapshot-cache.js';
 export * from './store.js';
 export * from './tokens.js';
 export * from './types.js';

@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { isPostgres } from './audit.js';
+import { Coalescer } from './coalesce.js';
 import type { Holder } from './effective-access.js';
 import {
   type Row,
@@ -196,6 +197,7 @@ async function loadSnapshot(knex: Knex, catalogName: string): Promise<Governance
 export class SnapshotCache {
   private snapshot?: GovernanceSnapshot;
   private loading?: Promise<GovernanceSnapshot>;
+  private readonly heads = new Coalescer<number>();
 
   constructor(
     private readonly knex: Knex,
@@ -203,11 +205,12 @@ export class SnapshotCache {
   ) {}
 
   /**
-   * A snapshot holding every change committed before this call: one query for the head, plus a
-   * reload when it moved (shared by concurrent callers, never older than the head they saw).
+   * A snapshot holding every change committed before this call: one query for the head (shared by
+   * the callers of one event-loop turn), plus a reload when it moved (shared by concurrent callers,
+   * never older than the head they saw).
    */
   async current(): Promise<GovernanceSnapshot> {
-    const seq = await headSeq(this.knex, this.catalogName);
+    const seq = await this.heads.get('', () => headSeq(this.knex, this.catalogName));
     const cached = this.snapshot;
     if (cached && cached.seq >= seq) return cached;
     if (this.loading) {

@@ -10,19 +10,32 @@ import {
   ForbiddenError,
   formatTableIdentifier,
   NotFoundError,
-  parseJson,
   parseNamespace,
   parseTableIdentifier,
   stringifyJson,
-  typeToString,
   UsageError,
 } from '@lakekit/core';
 import { type Engine, openEngine } from '@lakekit/iceberg';
 import type { Knex } from 'knex';
 import type { Catalog } from '../catalog.js';
 import { appendAuditRecord, listAuditRecords, lockAuditHead, verifyAuditChain } from './audit.js';
-import { computeEffectiveAccess, describeSecurable, type Holder, holds } from './effective-access.js';
+import { computeEffectiveAccess, describeSecurable, holds } from './effective-access.js';
 import { validateRowFilterPredicate } from './predicate.js';
+import {
+  type Row,
+  toAccessRequest,
+  toAnnotation,
+  toGrant,
+  toMask,
+  toPrincipal,
+  toRole,
+  toRowFilter,
+  toTag,
+  toTagPolicy,
+  toTokenInfo,
+} from './rows.js';
+import { type GovernanceSnapshot, SnapshotCache } from './snapshot-cache.js';
+import { type KnownTable, TableColumnsCache } from './table-columns.js';
 import { newToken, parseToken, secretMatches } from './tokens.js';
 import type {
   AccessRequest,
@@ -44,7 +57,6 @@ import type {
   Role,
   RowFilter,
   Securable,
-  TableColumn,
   TagAssignment,
   TagPolicy,
   TokenInfo,
@@ -70,7 +82,6 @@ const MASK_KINDS: readonly MaskSpec['kind'][] = ['redact', 'hash', 'partial', 'n
 const LAST_USED_INTERVAL_MS = 60_000;
 
 const now = () => new Date().toISOString();
-type Row = Record<string, unknown>;
 
 function checkName(what: 'principal' | 'role' | 'tag policy', name: string): void {
   if (typeof name !== 'string' || name.length > 128 || !NAME.test(name)) {
@@ -139,20 +150,21 @@ function securableKey(s: Securable): {
   }
 }
 
-/** A table known to exist: its canonical name and current columns. */
-interface KnownTable {
-  name: string;
-  columns: TableColumn[];
-}
-
 /** The governance model of one catalog (obtained as `catalog.governance`). */
 export class GovernanceStore {
   private engine?: Promise<Engine>;
   private secret?: Buffer;
   /** When this process last wrote each token's last_used_at (ms). */
   private readonly lastUsedWrites = new Map<string, number>();
+  /** last_used_at updates under way (written after the answer; close() waits for them). */
+  private readonly pendingWrites = new Set<Promise<void>>();
+  private readonly snapshots: SnapshotCache;
+  private readonly tables: TableColumnsCache;
 
-  constructor(private readonly catalog: Catalog) {}
+  constructor(private readonly catalog: Catalog) {
+    this.snapshots = new SnapshotCache(catalog.store.knex, catalog.name);
+    this.tables = new TableColumnsCache(catalog);
+  }
 
   private get knex(): Knex {
     return this.catalog.store.knex;
@@ -162,8 +174,9 @@ export class GovernanceStore {
     return this.catalog.name;
   }
 
-  /** Closes the DuckDB engine used to validate row filters, if one was opened. */
+  /** Waits for pending last_used_at writes and closes the DuckDB engine of row filters, if opened. */
   async close(): Promise<void> {
+    await Promise.all(this.pendingWrites);
     const engine = this.engine;
     this.engine = undefined;
     if (engine) (await engine).close();
@@ -203,42 +216,28 @@ export class GovernanceStore {
     });
   }
 
-  /** The actor as a rights holder (undefined: unknown or disabled principal, who holds nothing). */
-  private async holderOf(name: string): Promise<Holder | undefined> {
-    const p = await this.rows('lakekit_principals').andWhere({ name }).first();
-    if (!p || p.disabled) return undefined;
-    return { principal: name, roles: await this.rolesOf(name) };
+  /**
+   * The governance data as of now: every change committed before the call is in it (one query for the
+   * audit head; the tables are read again only when it moved). Reuse it within one request.
+   */
+  snapshot(): Promise<GovernanceSnapshot> {
+    return this.snapshots.current();
   }
 
-  private async rolesOf(principal: string, trx: Knex | Knex.Transaction = this.knex): Promise<string[]> {
-    const rows = await this.rows('lakekit_role_members', trx).andWhere({ principal }).orderBy('role');
-    return rows.map((r: Row) => String(r['role']));
-  }
-
-  /** Grants to the holder directly and through its roles. */
-  private async grantsOf(holder: Holder): Promise<Grant[]> {
-    const rows = await this.rows('lakekit_grants').andWhere((q) => {
-      q.where({ grantee_type: 'principal', grantee_name: holder.principal });
-      if (holder.roles.length > 0) {
-        q.orWhere((r) => r.where({ grantee_type: 'role' }).whereIn('grantee_name', [...holder.roles]));
-      }
-    });
-    return rows.map(toGrant);
-  }
-
-  private async ownerOf(table: string): Promise<Grantee | undefined> {
-    const r = await this.rows('lakekit_annotations').andWhere({ table_name: table, column_name: '' }).first();
-    return r?.owner_type ? { type: r.owner_type as Grantee['type'], name: String(r.owner_name) } : undefined;
-  }
-
-  private async actorHolds(actor: Actor, privilege: Privilege, securable: Securable): Promise<boolean> {
+  private async actorHolds(
+    actor: Actor,
+    privilege: Privilege,
+    securable: Securable,
+    snap?: GovernanceSnapshot,
+  ): Promise<boolean> {
     if (actor.localAdmin) return true;
-    const holder = await this.holderOf(actor.name);
+    const s = snap ?? (await this.snapshot());
+    const holder = s.holder(actor.name);
     if (!holder) return false;
     const table =
       securable.type === 'table' ? securable.name : securable.type === 'column' ? securable.table : undefined;
-    const owner = table === undefined ? undefined : await this.ownerOf(table);
-    return holds(privilege, securable, await this.grantsOf(holder), owner, holder);
+    const owner = table === undefined ? undefined : s.ownerOf(table);
+    return holds(privilege, securable, s.grantsOf(holder), owner, holder);
   }
 
   /** Throws (after a denied record) unless the actor holds MANAGE on the securable. */
@@ -260,13 +259,8 @@ export class GovernanceStore {
   }
 
   /** An existing table by `ns.table` with its current columns (NotFoundError names it). */
-  private async requireTable(text: string): Promise<KnownTable> {
-    const id = parseTableIdentifier(text);
-    const table = await this.catalog.loadTable(id);
-    return {
-      name: formatTableIdentifier(id),
-      columns: table.schema().fields.map((f) => ({ name: f.name, type: typeToString(f.type) })),
-    };
+  private requireTable(text: string): Promise<KnownTable> {
+    return this.tables.require(text);
   }
 
   private requireColumn(table: KnownTable, column: string): void {
@@ -399,9 +393,9 @@ export class GovernanceStore {
     });
   }
 
-  async getPrincipal(name: string): Promise<Principal | undefined> {
-    const row = await this.rows('lakekit_principals').andWhere({ name }).first();
-    return row ? toPrincipal(row, await this.rolesOf(name)) : undefined;
+  async getPrincipal(name: string, snap?: GovernanceSnapshot): Promise<Principal | undefined> {
+    const p = (snap ?? (await this.snapshot())).principal(name);
+    return p ? { ...p, attributes: { ...p.attributes }, roles: [...p.roles] } : undefined;
   }
 
   /** Every principal, sorted by name. */
@@ -461,6 +455,8 @@ export class GovernanceStore {
 
   /** A principal's tokens (never their secrets), oldest first. */
   async listTokens(principal: string): Promise<TokenInfo[]> {
+    // This process's own last_used_at writes are part of what it has seen.
+    await Promise.all(this.pendingWrites);
     const rows = await this.rows('lakekit_tokens')
       .andWhere({ principal })
       .orderBy('created_at')
@@ -508,34 +504,54 @@ export class GovernanceStore {
     });
   }
 
-  /** Checks a bearer token (`lk_<id>_<secret>`): the principal and token, or why it is refused. */
+  /**
+   * Checks a bearer token (`lk_<id>_<secret>`): the principal and token, or why it is refused. Pass
+   * the request's snapshot to decide from it. `last_used_at` is written at most once a minute per
+   * token, after the answer.
+   */
   async authenticate(
     bearer: string,
+    snap?: GovernanceSnapshot,
   ): Promise<
     | { ok: true; principal: Principal; token: TokenInfo }
     | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled' }
   > {
     const parsed = parseToken(bearer);
     if (!parsed) return { ok: false, reason: 'malformed' };
-    const row = await this.rows('lakekit_tokens').andWhere({ id: parsed.id }).first();
-    if (!row || !secretMatches(parsed.secret, String(row.hash))) return { ok: false, reason: 'unknown' };
-    const token = toTokenInfo(row);
+    const s = snap ?? (await this.snapshot());
+    const stored = s.token(parsed.id);
+    if (!stored || !secretMatches(parsed.secret, stored.hash)) return { ok: false, reason: 'unknown' };
+    const token = { ...stored.info };
     if (token.revokedAt) return { ok: false, reason: 'revoked' };
     const at = Date.now();
     if (token.expiresAt && Date.parse(token.expiresAt) <= at) return { ok: false, reason: 'expired' };
-    const principal = await this.getPrincipal(token.principal);
+    const principal = await this.getPrincipal(token.principal, s);
     if (!principal) return { ok: false, reason: 'unknown' };
     if (principal.disabled) return { ok: false, reason: 'disabled' };
     const written = Math.max(
       this.lastUsedWrites.get(token.id) ?? 0,
       token.lastUsedAt ? Date.parse(token.lastUsedAt) : 0,
     );
-    if (at - written >= LAST_USED_INTERVAL_MS) {
-      token.lastUsedAt = new Date(at).toISOString();
-      this.lastUsedWrites.set(token.id, at);
-      await this.rows('lakekit_tokens').andWhere({ id: token.id }).update({ last_used_at: token.lastUsedAt });
-    }
+    const due = at - written >= LAST_USED_INTERVAL_MS;
+    if (due) this.touchToken(token.id, at);
+    token.lastUsedAt = new Date(due ? at : written).toISOString();
     return { ok: true, principal, token };
+  }
+
+  /** Writes a token's last_used_at off the request path; a failed write is retried by a later use. */
+  private touchToken(id: string, at: number): void {
+    this.lastUsedWrites.set(id, at);
+    const write = this.rows('lakekit_tokens')
+      .andWhere({ id })
+      .update({ last_used_at: new Date(at).toISOString() })
+      .then(
+        () => undefined,
+        () => {
+          if (this.lastUsedWrites.get(id) === at) this.lastUsedWrites.delete(id);
+        },
+      )
+      .finally(() => this.pendingWrites.delete(write));
+    this.pendingWrites.add(write);
   }
 
   // Roles
@@ -1134,37 +1150,37 @@ export class GovernanceStore {
    * Whether the actor holds `privilege` on `securable` (the local administrator always does). SELECT
    * and MODIFY on a table or column also need USAGE on the catalog and the table's namespace.
    */
-  can(actor: Actor, privilege: Privilege, securable: Securable): Promise<boolean> {
-    return this.actorHolds(actor, privilege, securable);
+  can(actor: Actor, privilege: Privilege, securable: Securable, snap?: GovernanceSnapshot): Promise<boolean> {
+    return this.actorHolds(actor, privilege, securable, snap);
   }
 
-  /** What `principal` may do with `table` and see of it (columns of the table's current schema). */
-  async effectiveAccess(principal: string, table: string): Promise<EffectiveAccess> {
-    const p = await this.getPrincipal(principal);
+  /**
+   * What `principal` may do with `table` and see of it (columns of the table's current schema),
+   * decided from `snap` when given.
+   */
+  async effectiveAccess(
+    principal: string,
+    table: string,
+    snap?: GovernanceSnapshot,
+  ): Promise<EffectiveAccess> {
+    const s = snap ?? (await this.snapshot());
+    const p = s.principal(principal);
     if (!p)
       throw new NotFoundError('principal', `principal ${principal} does not exist`, {
         context: { principal },
       });
     const t = await this.requireTable(table);
-    const holder: Holder = { principal: p.name, roles: p.roles };
-    const [grants, owner, masks, tagPolicies, tags, rowFilters] = await Promise.all([
-      this.grantsOf(holder),
-      this.ownerOf(t.name),
-      this.listMasks(t.name),
-      this.listTagPolicies(),
-      this.listTags(t.name),
-      this.listRowFilters(t.name),
-    ]);
+    const owner = s.ownerOf(t.name);
     const access = computeEffectiveAccess({
       principal: p,
       table: t.name,
       columns: t.columns,
-      grants,
+      grants: s.grantsOf({ principal: p.name, roles: p.roles }),
       ...(owner ? { owner } : {}),
-      masks,
-      tagPolicies,
-      tags,
-      rowFilters,
+      masks: s.masksOf(t.name),
+      tagPolicies: s.tagPolicies,
+      tags: s.tagsOf(t.name),
+      rowFilters: s.rowFiltersOf(t.name),
     });
     // A disabled principal keeps its grants on paper but can do nothing.
     if (!p.disabled) return access;

@@ -1,8 +1,16 @@
 /**
- * Authorization decisions of one request: `can` answers cached (a listing asks about many tables),
- * what "may see a table" means, and refusals that are audited before they are thrown.
+ * Authorization decisions of one request, all taken on the governance snapshot read when it began:
+ * `can` answers cached (a listing asks about many tables), what "may see a table" means, and refusals
+ * that are audited before they are thrown.
  */
-import type { Actor, GovernanceStore, Grant, Principal, Privilege, Securable } from '@lakekit/catalog';
+import type {
+  Actor,
+  GovernanceSnapshot,
+  GovernanceStore,
+  Principal,
+  Privilege,
+  Securable,
+} from '@lakekit/catalog';
 import { ForbiddenError } from '@lakekit/core';
 
 const CATALOG: Securable = { type: 'catalog' };
@@ -23,12 +31,13 @@ function key(privilege: Privilege, s: Securable): string {
 /** The caller's access, decided by the governance store and remembered for the request. */
 export class Access {
   private readonly decisions = new Map<string, Promise<boolean>>();
-  private grants?: Promise<Grant[]>;
 
   constructor(
     private readonly gov: GovernanceStore,
     readonly actor: Actor,
     readonly principal: Principal,
+    /** The governance data of this request (grants, masks, tags, annotations…). */
+    readonly snapshot: GovernanceSnapshot,
     private readonly where: { method: string; path: string },
   ) {}
 
@@ -36,7 +45,7 @@ export class Access {
     const k = key(privilege, securable);
     let d = this.decisions.get(k);
     if (!d) {
-      d = this.gov.can(this.actor, privilege, securable);
+      d = this.gov.can(this.actor, privilege, securable, this.snapshot);
       this.decisions.set(k, d);
     }
     return d;
@@ -59,8 +68,7 @@ export class Access {
   async canSeeTable(table: string): Promise<boolean> {
     if (await this.can('SELECT', { type: 'table', name: table })) return true;
     if (await this.canManageTable(table)) return true;
-    this.grants ??= this.gov.listGrants();
-    const mine = (await this.grants).some(
+    const mine = this.snapshot.grants.some(
       (g) =>
         g.securable.type === 'column' &&
         g.securable.table === table &&

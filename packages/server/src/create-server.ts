@@ -10,7 +10,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Catalog, Principal, TokenInfo } from '@lakekit/catalog';
+import type { Catalog, GovernanceSnapshot, Principal, TokenInfo } from '@lakekit/catalog';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
@@ -48,6 +48,8 @@ export interface LakeServer {
 interface Caller {
   principal: Principal;
   token: TokenInfo;
+  /** The governance data this request is decided on (read once, when it began). */
+  snapshot: GovernanceSnapshot;
 }
 type Env = { Variables: { caller?: Caller } };
 
@@ -82,12 +84,13 @@ export function createServer(options: ServerOptions): LakeServer {
     if (UNAUTHENTICATED.has(c.req.path)) return next();
     const header = c.req.header('authorization');
     const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    const snapshot = bearer === undefined ? undefined : await gov.snapshot();
     const result =
       header === undefined
         ? ({ ok: false, reason: 'missing' } as const)
-        : bearer === undefined
+        : bearer === undefined || snapshot === undefined
           ? ({ ok: false, reason: 'malformed' } as const)
-          : await gov.authenticate(bearer);
+          : await gov.authenticate(bearer, snapshot);
     if (!result.ok) {
       const tokenId = bearer === undefined ? undefined : /^lk_([A-Za-z0-9_-]{12})_/.exec(bearer)?.[1];
       await gov.appendAudit({
@@ -102,20 +105,24 @@ export function createServer(options: ServerOptions): LakeServer {
         { 'www-authenticate': 'Bearer realm="lakekit"' },
       );
     }
-    c.set('caller', { principal: result.principal, token: result.token });
+    c.set('caller', { principal: result.principal, token: result.token, snapshot: snapshot! });
     return next();
   });
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      // The rest of the body stays unread: the connection cannot carry another request.
-      onError: () =>
-        problemResponse(problem(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`), {
-          connection: 'close',
-        }),
-    }),
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    // The rest of the body stays unread: the connection cannot carry another request.
+    onError: () =>
+      problemResponse(problem(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`), {
+        connection: 'close',
+      }),
+  });
+  // Without a length or chunked encoding there is no body to limit (and asking for it would build a
+  // full web Request, a good part of the cost of a small GET).
+  app.use('*', (c, next) =>
+    c.req.header('content-length') === undefined && c.req.header('transfer-encoding') === undefined
+      ? next()
+      : limitBody(c, next),
   );
 
   app.get('/health', async (c) => {
@@ -149,7 +156,10 @@ export function createServer(options: ServerOptions): LakeServer {
         token: caller.token,
         catalog,
         gov,
-        access: new Access(gov, actor, caller.principal, { method: c.req.method, path: c.req.path }),
+        access: new Access(gov, actor, caller.principal, caller.snapshot, {
+          method: c.req.method,
+          path: c.req.path,
+        }),
         request: c.req.raw,
         log,
       });

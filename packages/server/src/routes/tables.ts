@@ -72,25 +72,18 @@ export const tableRoutes = [
     tags,
     query: z.object({ namespace: z.string().max(512).optional() }).strict(),
     response: z.array(TableSummary),
-    handler: async ({ catalog, gov, access, query }) => {
-      const namespaces = query.namespace ? [query.namespace.split('.')] : await catalog.listNamespaces();
-      const names = (
-        await Promise.all(
-          namespaces.map(async (ns) =>
-            (await catalog.listTables(ns)).map((t) => [...t.namespace, t.name].join('.')),
-          ),
-        )
-      )
-        .flat()
-        .sort();
+    handler: async ({ catalog, access, query }) => {
+      const tables = query.namespace
+        ? await catalog.listTables(query.namespace.split('.'))
+        : await catalog.listAllTables();
+      const names = tables.map((t) => [...t.namespace, t.name].join('.')).sort();
       const flags = await Promise.all(names.map((n) => access.canSeeTable(n)));
       const visible = names.filter((_, i) => flags[i]);
-      if (visible.length === 0) return [];
-      const [annotations, tagList] = await Promise.all([gov.listAnnotations(), gov.listTags()]);
+      const { snapshot } = access;
       return visible.map((name) => ({
         name,
-        ...tableAnnotation(annotations, name),
-        tags: tableTags(tagList, name),
+        ...tableAnnotation(snapshot.annotationsOf(name), name),
+        tags: tableTags(snapshot.tagsOf(name), name),
       }));
     },
   }),
@@ -159,7 +152,7 @@ export const tableRoutes = [
           `table:${params.table}`,
         );
       }
-      const effective = await gov.effectiveAccess(who, params.table);
+      const effective = await gov.effectiveAccess(who, params.table, access.snapshot);
       // Column names of a table one may not read are shown only to those who manage it.
       return manages
         ? effective
