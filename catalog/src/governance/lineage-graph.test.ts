@@ -52,8 +52,8 @@ const events = [
 ];
 
 describe('lineageGraph', () => {
-  it('finds upstream sources and downstream tables of a table', () => {
-    const g = lineageGraph(events, 'crm.accounts', { warehouse: WAREHOUSE });
+  it('finds upstream sources and downstream tables of a table', async () => {
+    const g = await lineageGraph(events, 'crm.accounts', { warehouse: WAREHOUSE });
     expect(g.nodes.map((n) => n.id)).toEqual([
       'crm.accounts',
       'mart.report',
@@ -75,17 +75,21 @@ describe('lineageGraph', () => {
     });
   });
 
-  it('stops at the depth and follows only the direction asked', () => {
-    const down1 = lineageGraph(events, 'crm.accounts', { direction: 'down', depth: 1, warehouse: WAREHOUSE });
+  it('stops at the depth and follows only the direction asked', async () => {
+    const down1 = await lineageGraph(events, 'crm.accounts', {
+      direction: 'down',
+      depth: 1,
+      warehouse: WAREHOUSE,
+    });
     expect(down1.nodes.map((n) => n.id)).toEqual(['crm.accounts', 'mart.revenue']);
-    const up = lineageGraph(events, 'mart.revenue', { direction: 'up', warehouse: WAREHOUSE });
+    const up = await lineageGraph(events, 'mart.revenue', { direction: 'up', warehouse: WAREHOUSE });
     expect(up.nodes.map((n) => n.id).sort()).toEqual(
       ['crm.accounts', 'crm.orders', 'mart.revenue', `${PG}/public.accounts`].sort(),
     );
   });
 
-  it('renders text, mermaid and dot', () => {
-    const g = lineageGraph(events, 'crm.accounts', { warehouse: WAREHOUSE });
+  it('renders text, mermaid and dot', async () => {
+    const g = await lineageGraph(events, 'crm.accounts', { warehouse: WAREHOUSE });
     const text = renderLineageText(g);
     expect(text).toContain(`upstream:\n  ← ${PG}/public.accounts  (crm_sync)`);
     expect(text).toContain('downstream:\n  → mart.revenue  (marts)\n    → mart.report  (exports)');
@@ -99,8 +103,30 @@ describe('lineageGraph', () => {
     expect(dot).toContain('"crm.accounts" [style=bold];');
   });
 
-  it('gives just the table when nothing was recorded', () => {
-    const g = lineageGraph([], 'crm.accounts');
+  it('records hops, and neither shows nor walks through datasets that are not allowed', async () => {
+    const g = await lineageGraph(events, 'crm.accounts', { warehouse: WAREHOUSE });
+    expect(Object.fromEntries(g.nodes.map((n) => [n.id, n.depth]))).toEqual({
+      'crm.accounts': 0,
+      'mart.report': 2,
+      'mart.revenue': 1,
+      [`${PG}/public.accounts`]: 1,
+    });
+    const seen: string[] = [];
+    const hidden = await lineageGraph(events, 'crm.accounts', {
+      warehouse: WAREHOUSE,
+      allowed: async (n) => {
+        seen.push(n.id);
+        return n.id !== 'mart.revenue';
+      },
+    });
+    // mart.report lies behind mart.revenue: not reached either.
+    expect(hidden.nodes.map((n) => n.id)).toEqual(['crm.accounts', `${PG}/public.accounts`]);
+    expect(hidden.edges.map((e) => e.to)).toEqual(['crm.accounts']);
+    expect(seen).not.toContain('mart.report');
+  });
+
+  it('gives just the table when nothing was recorded', async () => {
+    const g = await lineageGraph([], 'crm.accounts');
     expect(g.nodes.map((n) => n.id)).toEqual(['crm.accounts']);
     expect(renderLineageText(g)).toContain('upstream:\n  (none recorded)');
   });

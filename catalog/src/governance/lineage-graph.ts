@@ -16,6 +16,11 @@ export interface LineageNode {
   table: boolean;
 }
 
+/** A node of a graph around one table: hops from that table (0 for the table itself). */
+export interface LineageGraphNode extends LineageNode {
+  depth: number;
+}
+
 /** Data flowed from `from` to `to` in runs of these jobs. */
 export interface LineageEdge {
   from: string;
@@ -40,7 +45,7 @@ export interface LineageGraph {
   root: string;
   direction: LineageDirection;
   depth: number;
-  nodes: LineageNode[];
+  nodes: LineageGraphNode[];
   edges: LineageEdge[];
   columns: ColumnLineageEdge[];
 }
@@ -120,37 +125,58 @@ function collect(events: readonly unknown[], warehouse?: string) {
 /**
  * The lineage of `table` (`ns.table`) to `depth` hops upstream, downstream or both, from OpenLineage
  * events (oldest first, as `listLineage` returns them). `warehouse` marks the catalog's own tables.
+ * `allowed` decides whether a dataset may be shown — one that may not is neither shown nor walked
+ * through (the HTTP API hides tables the caller may not see).
  */
-export function lineageGraph(
+export async function lineageGraph(
   events: readonly unknown[],
   table: string,
-  options: { depth?: number; direction?: LineageDirection; warehouse?: string } = {},
-): LineageGraph {
+  options: {
+    depth?: number;
+    direction?: LineageDirection;
+    warehouse?: string;
+    allowed?: (node: LineageNode) => boolean | Promise<boolean>;
+  } = {},
+): Promise<LineageGraph> {
   const depth = options.depth ?? 3;
   const direction = options.direction ?? 'both';
   const all = collect(events, options.warehouse);
-  const reached = new Set<string>([table]);
+  const nodeOf = (id: string): LineageNode =>
+    all.nodes.get(id) ?? { id, namespace: '', name: id, table: true };
+  const depthOf = new Map<string, number>([[table, 0]]);
+  const verdicts = new Map<string, boolean>();
+  const allowed = async (id: string): Promise<boolean> => {
+    if (!options.allowed) return true;
+    let v = verdicts.get(id);
+    if (v === undefined) {
+      v = await options.allowed(nodeOf(id));
+      verdicts.set(id, v);
+    }
+    return v;
+  };
   const usedEdges = new Set<LineageEdge>();
-  const walk = (forward: boolean) => {
+  const walk = async (forward: boolean) => {
+    const reached = new Set<string>([table]);
     let frontier = [table];
-    for (let d = 0; d < depth && frontier.length > 0; d++) {
+    for (let d = 1; d <= depth && frontier.length > 0; d++) {
       const next: string[] = [];
       for (const id of frontier) {
         for (const e of all.edges) {
           if ((forward ? e.from : e.to) !== id) continue;
-          usedEdges.add(e);
           const other = forward ? e.to : e.from;
-          if (!reached.has(other)) {
-            reached.add(other);
-            next.push(other);
-          }
+          if (!(await allowed(other))) continue;
+          usedEdges.add(e);
+          if ((depthOf.get(other) ?? Number.POSITIVE_INFINITY) > d) depthOf.set(other, d);
+          if (reached.has(other)) continue;
+          reached.add(other);
+          next.push(other);
         }
       }
       frontier = next;
     }
   };
-  if (direction !== 'down') walk(false);
-  if (direction !== 'up') walk(true);
+  if (direction !== 'down') await walk(false);
+  if (direction !== 'up') await walk(true);
   const edges = all.edges.filter((e) => usedEdges.has(e));
   const edgeKeys = new Set(edges.map((e) => `${e.from}\u0000${e.to}`));
   const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -158,9 +184,7 @@ export function lineageGraph(
     root: table,
     direction,
     depth,
-    nodes: [...reached]
-      .map((id) => all.nodes.get(id) ?? { id, namespace: '', name: id, table: true })
-      .sort(byId),
+    nodes: [...depthOf].map(([id, d]) => ({ ...nodeOf(id), depth: d })).sort(byId),
     edges,
     columns: all.columns.filter((c) => edgeKeys.has(`${c.from}\u0000${c.to}`)),
   };

@@ -220,7 +220,7 @@ export const QualityRecord = z.object({
   checkedAt: z.string(),
 });
 
-export const Health = z.enum(['healthy', 'warning', 'failing']);
+export const Health = z.enum(['healthy', 'warning', 'failing', 'unknown']);
 
 export const RunRecord = z.object({
   id: z.string(),

@@ -38,7 +38,7 @@ export async function lineageShow(
   const name = formatTableIdentifier(parseTableIdentifier(table));
   const catalog = await ctx.catalog();
   const events = await catalog.operations.listLineage({ limit: ALL_EVENTS });
-  const graph = lineageGraph(events, name, { depth, direction, warehouse: catalog.warehouse });
+  const graph = await lineageGraph(events, name, { depth, direction, warehouse: catalog.warehouse });
   if (ctx.options.json) printJson(graph);
   else if (format === 'mermaid') process.stdout.write(renderLineageMermaid(graph));
   else if (format === 'dot') process.stdout.write(renderLineageDot(graph));

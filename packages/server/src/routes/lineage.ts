@@ -4,11 +4,9 @@
  * catalog tables the caller may not see are left out of the graph (and not walked through).
  */
 
-import type { Catalog } from '@lakekit/catalog';
+import { type Catalog, type LineageGraph, lineageGraph } from '@lakekit/catalog';
 import { parseTableIdentifier } from '@lakekit/core';
 import * as z from 'zod';
-import type { Access } from '../access.js';
-import { type DatasetRef, lineageEdges, walkLineage } from '../lineage-graph.js';
 import { route } from '../route.js';
 import { TableName } from '../schemas.js';
 
@@ -61,12 +59,28 @@ function catalogTable(catalog: Catalog): (name: string) => Promise<boolean> {
   };
 }
 
-async function datasetAllowed(
-  access: Access,
-  isTable: (n: string) => Promise<boolean>,
-  d: DatasetRef,
-): Promise<boolean> {
-  return !(await isTable(d.name)) || access.canSeeTable(d.name);
+/** The graph in the API's shape: datasets by namespace and name; column edges on their table edge. */
+function apiEdges(g: LineageGraph) {
+  const node = new Map(g.nodes.map((n) => [n.id, { namespace: n.namespace, name: n.name }]));
+  return g.edges.map((e) => {
+    const columns = new Map<string, { column: string; from: string[]; transformationType?: string }>();
+    for (const c of g.columns) {
+      if (c.from !== e.from || c.to !== e.to) continue;
+      const col = columns.get(c.toColumn) ?? {
+        column: c.toColumn,
+        from: [],
+        ...(c.transformation ? { transformationType: c.transformation } : {}),
+      };
+      col.from.push(c.fromColumn);
+      columns.set(c.toColumn, col);
+    }
+    return {
+      from: node.get(e.from) ?? { namespace: '', name: e.from },
+      to: node.get(e.to) ?? { namespace: '', name: e.to },
+      jobs: e.jobs,
+      columns: [...columns.values()],
+    };
+  });
 }
 
 export const lineageRoutes = [
@@ -108,18 +122,29 @@ export const lineageRoutes = [
       const isTable = catalogTable(catalog);
       const direction = query.direction ?? 'both';
       const depth = query.depth ?? 3;
-      const edges = lineageEdges(await catalog.operations.listLineage({ limit: 1_000_000 }));
-      const graph = await walkLineage(edges, params.table, {
-        direction,
-        depth,
-        allowed: (d) => datasetAllowed(access, isTable, d),
-      });
+      const graph = await lineageGraph(
+        await catalog.operations.listLineage({ limit: 1_000_000 }),
+        params.table,
+        {
+          depth,
+          direction: direction === 'upstream' ? 'up' : direction === 'downstream' ? 'down' : 'both',
+          warehouse: catalog.warehouse,
+          allowed: async (n) => !(await isTable(n.name)) || access.canSeeTable(n.name),
+        },
+      );
       return {
         table: params.table,
         direction,
         depth,
-        nodes: await Promise.all(graph.nodes.map(async (n) => ({ ...n, table: await isTable(n.name) }))),
-        edges: graph.edges,
+        nodes: await Promise.all(
+          graph.nodes.map(async (n) => ({
+            namespace: n.namespace,
+            name: n.name,
+            depth: n.depth,
+            table: await isTable(n.name),
+          })),
+        ),
+        edges: apiEdges(graph),
       };
     },
   }),

@@ -3,10 +3,9 @@
  * descriptions and tags), a table's description (schema as the caller sees it, annotations, tags,
  * quality health, current snapshot), effective access, and quality history.
  */
-import type { Annotation as AnnotationT, TagAssignment } from '@lakekit/catalog';
+import { type Annotation as AnnotationT, type TagAssignment, tableHealth } from '@lakekit/catalog';
 import { parseTableIdentifier } from '@lakekit/core';
 import * as z from 'zod';
-import { healthOf, latestPerCheck } from '../quality-health.js';
 import { route } from '../route.js';
 import { EffectiveAccess, Grantee, Health, Name, QualityRecord, TableName } from '../schemas.js';
 
@@ -123,7 +122,7 @@ export const tableRoutes = [
               tags: tableTags(tagList, params.table, c.name),
             };
           }),
-        health: healthOf(latestPerCheck(quality)),
+        health: tableHealth(params.table, quality).status,
         snapshot: snap
           ? {
               id: snap['snapshot-id'].toString(),
@@ -176,11 +175,11 @@ export const tableRoutes = [
       await access.requireSeeTable(params.table);
       await catalog.loadTable(parseTableIdentifier(params.table));
       const all = await catalog.operations.listQuality({ table: params.table, limit: 1000 });
-      const latest = latestPerCheck(all);
+      const health = tableHealth(params.table, all);
       return {
         table: params.table,
-        health: healthOf(latest),
-        latest,
+        health: health.status,
+        latest: health.checks.map((c) => c.latest),
         history: all.slice(0, query.limit ?? 100),
       };
     },
