@@ -183,8 +183,13 @@ describe('PostgreSQL catalog store', () => {
     try {
       await stores[0]!.createNamespace(['crm']);
       expect(await stores[5]!.namespaceExists(['crm'])).toBe(true);
+      // Every migration recorded exactly once (none run twice by the racing openers).
       const done = await stores[1]!.knex('lakekit_migrations').select('name').orderBy('name');
-      expect(done).toEqual([{ name: '0001_iceberg_sql_catalog' }, { name: '0002_pipelines' }]);
+      expect(done).toEqual([
+        { name: '0001_iceberg_sql_catalog' },
+        { name: '0002_pipelines' },
+        { name: '0003_governance' },
+      ]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
