@@ -15,6 +15,7 @@ import {
   Table,
   writeMetadata,
 } from '@lakekit/iceberg';
+import { AnswersStore } from './answers-store.js';
 import { Coalescer } from './governance/coalesce.js';
 import { GovernanceStore } from './governance/store.js';
 import { OperationsStore } from './operations-store.js';
@@ -61,6 +62,13 @@ export class Catalog {
   get governance(): GovernanceStore {
     this.gov ??= new GovernanceStore(this);
     return this.gov;
+  }
+
+  private answersStore?: AnswersStore;
+  /** Answer receipts (and the snapshots they keep from expiry) and flags on answers. */
+  get answers(): AnswersStore {
+    this.answersStore ??= new AnswersStore(this.store.knex, this.store.name);
+    return this.answersStore;
   }
 
   async close(): Promise<void> {

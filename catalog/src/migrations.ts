@@ -295,6 +295,59 @@ const migrations: Migration[] = [
       }
     },
   },
+  {
+    name: '0004_answers',
+    async up(knex) {
+      // The governance data's own version stamp: the seq of the last audited *change* (queries,
+      // refusals and runs append records too, and must not make every server reload its snapshot).
+      await knex.schema.alterTable('lakekit_audit_head', (t) => {
+        t.bigInteger('change_seq').notNullable().defaultTo(0);
+      });
+      await knex('lakekit_audit_head').update({ change_seq: knex.ref('last_seq') });
+      // Answer receipts of governed queries (the body is the receipt as JSON).
+      await knex.schema.createTable('lakekit_receipts', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('id', 80).notNullable();
+        t.string('created_at', 40).notNullable();
+        t.string('principal', 255).notNullable();
+        t.string('sql_hash', 64).notNullable();
+        t.string('result_hash', 64).notNullable();
+        t.string('retain_until', 40).notNullable();
+        t.text('body').notNullable();
+        t.primary(['catalog_name', 'id']);
+        t.index(['catalog_name', 'created_at']);
+      });
+      // The snapshots each receipt names: kept from expiry until retain_until.
+      await knex.schema.createTable('lakekit_receipt_snapshots', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('receipt_id', 80).notNullable();
+        t.string('table_name', 1000).notNullable();
+        t.string('snapshot_id', 32).notNullable();
+        t.string('retain_until', 40).notNullable();
+        t.index(['catalog_name', 'table_name', 'retain_until']);
+      });
+      await knex.schema.createTable('lakekit_answer_flags', (t) => {
+        t.string('catalog_name', 255).notNullable();
+        t.string('id', 80).notNullable();
+        t.string('receipt_id', 80).notNullable();
+        t.string('principal', 255).notNullable();
+        t.text('reason').notNullable();
+        t.string('created_at', 40).notNullable();
+        t.text('notification').nullable();
+        t.text('body').notNullable();
+        t.primary(['catalog_name', 'id']);
+        t.index(['catalog_name', 'receipt_id']);
+      });
+    },
+    async down(knex) {
+      for (const t of ['lakekit_answer_flags', 'lakekit_receipt_snapshots', 'lakekit_receipts']) {
+        await knex.schema.dropTableIfExists(t);
+      }
+      await knex.schema.alterTable('lakekit_audit_head', (t) => {
+        t.dropColumn('change_seq');
+      });
+    },
+  },
 ];
 
 /** The migrations as a knex migration source (in code, so the bundled CLI needs no files). */

@@ -73,6 +73,7 @@ export async function appendAuditRecord(
   trx: Knex.Transaction,
   catalogName: string,
   entry: AuditEntry,
+  options: { change?: boolean } = {},
 ): Promise<AuditRecord> {
   const head = await lockAuditHead(trx, catalogName);
   // Detail is stored as canonical JSON; verification parses it and canonicalises again (idempotent).
@@ -102,7 +103,12 @@ export async function appendAuditRecord(
   });
   await trx('lakekit_audit_head')
     .where({ catalog_name: catalogName })
-    .update({ last_seq: record.seq, last_hash: record.hash });
+    .update({
+      last_seq: record.seq,
+      last_hash: record.hash,
+      // A governance change also moves the governance data's version stamp (see snapshot-cache.ts).
+      ...(options.change ? { change_seq: record.seq } : {}),
+    });
   return record;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The governance tables of a catalog held in memory: loaded in one pass, reused while nothing changed.
- * Every governance change appends an audit record in its own transaction, so the audit head's seq is
+ * Every governance change appends an audit record in its own transaction and stamps its seq on the
+ * audit head (`change_seq`; queries, refusals and pipeline runs append records without it), so that is
  * a version stamp: one indexed query per check tells whether the snapshot is current, for changes made
  * by this process, by other servers on the same PostgreSQL catalog and by the CLI on a SQLite file.
  */
@@ -141,10 +142,13 @@ export class GovernanceSnapshot {
   }
 }
 
-/** The audit head's seq (0 before the first record): the version stamp of the governance data. */
+/** The seq of the last governance change (0 before the first): the version stamp of the governance data. */
 async function headSeq(db: Knex | Knex.Transaction, catalogName: string): Promise<number> {
-  const row = await db('lakekit_audit_head').select('last_seq').where({ catalog_name: catalogName }).first();
-  return row ? Number(row.last_seq) : 0;
+  const row = await db('lakekit_audit_head')
+    .select('change_seq')
+    .where({ catalog_name: catalogName })
+    .first();
+  return row ? Number(row.change_seq) : 0;
 }
 
 /** Reads every governance table of the catalog in one transaction (one consistent state). */

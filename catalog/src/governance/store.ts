@@ -197,13 +197,12 @@ export class GovernanceStore {
       // Head first: the transaction holds the write lock (or row lock) before it reads anything.
       await lockAuditHead(trx, this.catalogName);
       const { result, detail } = await fn(trx);
-      await appendAuditRecord(trx, this.catalogName, {
-        actor: actor.name,
-        action,
-        target,
-        outcome: 'ok',
-        detail,
-      });
+      await appendAuditRecord(
+        trx,
+        this.catalogName,
+        { actor: actor.name, action, target, outcome: 'ok', detail },
+        { change: true },
+      );
       return result;
     });
   }

@@ -127,3 +127,21 @@ export function isLakeError(e: unknown): e is LakeError {
     (e instanceof Error && typeof (e as LakeError).code === 'string' && 'retryable' in e)
   );
 }
+
+/** An answer's inputs failed an `error` check or are stale, and the caller required healthy inputs (HTTP 409). */
+export class UnhealthyInputError extends LakeError {
+  constructor(message: string, options: LakeErrorOptions = {}) {
+    super('unhealthy_input', message, options);
+  }
+}
+
+/** A query ran past its time limit or was cancelled by its caller (HTTP 408 / 499). */
+export class QueryCancelledError extends LakeError {
+  constructor(
+    readonly reason: 'timeout' | 'cancelled',
+    message: string,
+    options: LakeErrorOptions = {},
+  ) {
+    super(reason, message, options);
+  }
+}

@@ -21,7 +21,8 @@ export interface QueryResult {
   snapshots: { table: string; snapshotId?: bigint }[];
 }
 
-async function selectorOf(engine: Engine, ref: TableRefNode, table: Table): Promise<SnapshotSelector> {
+/** The snapshot an `AT (…)` clause of a table reference selects (none: the current state). */
+export async function selectorOf(engine: Engine, ref: TableRefNode, table: Table): Promise<SnapshotSelector> {
   const at = ref.at_clause;
   if (!at) return undefined;
   // Evaluate the AT expression with DuckDB itself (it may be a literal, a cast or an expression).

@@ -1,0 +1,861 @@
+/**
+ * Governed queries: SQL from a principal, answered over its secure views only, repeatably, with a
+ * receipt.
+ *
+ * How one query runs:
+ * 1. DuckDB's parser turns the SQL into a tree (`json_serialize_sql`); the guard (guard.ts) accepts
+ *    one read-only SELECT over `ns.table` names with allowed functions only.
+ * 2. Each table reference resolves to one snapshot (current, `AT (VERSION => …)`,
+ *    `AT (TIMESTAMP => …)`, or pinned by a receipt) and is replaced by a CTE holding the caller's
+ *    secure view of that snapshot (policy-sql.ts).
+ * 3. The bound plan is checked: it may read nothing but Parquet files of those snapshots, and it
+ *    decides the evaluation: `parallel` when the answer cannot depend on thread scheduling,
+ *    otherwise `sequential` (one thread, a fixed order: floating-point sums, order-sensitive
+ *    aggregates, window functions and inner LIMITs give the same answer every time).
+ * 4. The root query gets a total order (its own ORDER BY, then every output column) and the row
+ *    limit; it runs in a DuckDB used only for governed reads: no file access outside the warehouse
+ *    and the remote-file cache, no network, extensions off, configuration locked.
+ * 5. The answer gets a receipt (receipt.ts), stored in the catalog; every query, allowed or refused,
+ *    is audited.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  type Actor,
+  type Catalog,
+  canonicalJson,
+  type EffectiveAccess,
+  type GovernanceSnapshot,
+  lineageGraph,
+  type QualityRecord,
+  tableHealth,
+} from '@lakekit/catalog';
+import {
+  ForbiddenError,
+  LakeError,
+  parseJson,
+  QueryCancelledError,
+  quoteIdent,
+  quoteLiteral,
+  type TableIdentifier,
+  UnhealthyInputError,
+  UsageError,
+} from '@lakekit/core';
+import type { Engine, SnapshotJson, SnapshotSelector, Table } from '@lakekit/iceberg';
+import { selectorOf } from '../admin-query.js';
+import { toJsonValue } from '../json-values.js';
+import { deparseSql, type ParsedSql, parseSql, type TableRefNode } from '../table-references.js';
+import { checkSqlText, guardQuery } from './guard.js';
+import { columnPolicies, type SnapshotColumn, secureSelect } from './policy-sql.js';
+import { explainReceipt, type Receipt, type ReceiptTable, receiptId, resultHash, sha256 } from './receipt.js';
+
+/** How the governed engine is set up. */
+export interface GovernedEngineOptions {
+  catalog: Catalog;
+  /** Threads of the parallel instance (default: DuckDB's, the number of cores). */
+  threads?: number;
+  /**
+   * Directories the governed DuckDB may read files from (default: the warehouse when local, and the
+   * cache of remote files, `os.tmpdir()/lakekit-cache`).
+   */
+  allowedDirectories?: string[];
+  /** Rows returned when the caller gives no limit (default 10,000). */
+  defaultLimit?: number;
+  /** Most rows a caller may ask for (default 1,000,000). */
+  maxLimit?: number;
+  /** Time limit when the caller gives none (default 30 s), and the most a caller may ask for (10 min). */
+  defaultTimeoutMs?: number;
+  maxTimeoutMs?: number;
+  /** How long the snapshots a receipt names are kept from expiry (default 30 days). */
+  receiptRetentionDays?: number;
+  /** An input whose snapshot is older than this is stale (default: only freshness checks decide). */
+  maxStalenessSeconds?: number;
+  /** DuckDB memory limit of each governed instance, e.g. `4GB` (default DuckDB's). */
+  memoryLimit?: string;
+}
+
+/** Options of one query. */
+export interface GovernedQueryOptions {
+  limit?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Refuse the answer when an input failed an `error` check or is stale. */
+  requireHealthy?: boolean;
+  /**
+   * Snapshot per table reference, in the order the references appear (what a receipt pins);
+   * `null` reads an empty table.
+   */
+  pins?: readonly (string | null)[];
+  /** Store the receipt and audit the query (default true; `receipt verify` and consistency runs too). */
+  record?: boolean;
+  /** The audit action (default `query.run`). */
+  auditAction?: string;
+}
+
+/** A governed answer. */
+export interface GovernedAnswer {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+  truncated: boolean;
+  receipt: Receipt;
+}
+
+/** One table reference after resolution. */
+interface ResolvedRef {
+  node: TableRefNode;
+  name: string;
+  receipt: ReceiptTable;
+  cte: string;
+}
+
+const SEQUENTIAL_AGGREGATES = new Set([
+  // Their result depends on the order rows arrive in.
+  'any_value',
+  'arbitrary',
+  'first',
+  'last',
+  'list',
+  'array_agg',
+  'string_agg',
+  'group_concat',
+  'listagg',
+  'json_group_array',
+  'json_group_object',
+  'arg_max',
+  'arg_min',
+  'argmax',
+  'argmin',
+  'arg_max_null',
+  'arg_min_null',
+  'arg_max_nulls_last',
+  'arg_min_nulls_last',
+  'max_by',
+  'min_by',
+  'mode',
+  'approx_quantile',
+  // Floating-point accumulation: the combining order changes the last bits.
+  'stddev',
+  'stddev_pop',
+  'stddev_samp',
+  'variance',
+  'var_pop',
+  'var_samp',
+  'corr',
+  'covar_pop',
+  'covar_samp',
+  'regr_avgx',
+  'regr_avgy',
+  'regr_intercept',
+  'regr_r2',
+  'regr_slope',
+  'regr_sxx',
+  'regr_sxy',
+  'regr_syy',
+  'kurtosis',
+  'kurtosis_pop',
+  'skewness',
+  'sem',
+  'favg',
+  'fsum',
+  'kahan_sum',
+  'sumkahan',
+  'product',
+  'geomean',
+  'geometric_mean',
+  'wavg',
+  'weighted_avg',
+  'entropy',
+]);
+/** Exact for integers and decimals, order-sensitive for FLOAT and DOUBLE arguments. */
+const FLOAT_SENSITIVE_AGGREGATES = new Set(['sum', 'avg', 'mean', 'sum_no_overflow']);
+const FLOAT_TYPES = new Set(['FLOAT', 'DOUBLE']);
+/** What the plan may read: Parquet files (of the snapshots) and generated series. */
+const ALLOWED_SCANS = new Set(['read_parquet', 'parquet_scan', 'range', 'generate_series', 'unnest']);
+
+const DAY_MS = 86_400_000;
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** An Engine over one connection of an instance (what parse and planning helpers take). */
+function engineOf(instance: DuckDBInstance, conn: DuckDBConnection): Engine {
+  return {
+    instance,
+    conn,
+    async all(sql) {
+      const reader = await conn.runAndReadAll(sql);
+      return reader.getRowObjectsJson() as Record<string, unknown>[];
+    },
+    async run(sql) {
+      await conn.run(sql);
+    },
+    close() {
+      conn.closeSync();
+    },
+  };
+}
+
+/** Governed queries over one catalog. */
+export class GovernedQueryEngine {
+  private readonly tableCache = new Map<string, { location: string; table: Table }>();
+  private readonly readSqlCache = new Map<string, string>();
+  private readonly lineageCache = new Map<string, ReceiptTable['lineage']>();
+  private readonly qualityCache = new Map<string, { at: number; records: QualityRecord[] }>();
+  private secretPromise?: Promise<Buffer>;
+
+  private constructor(
+    readonly catalog: Catalog,
+    private readonly parallel: DuckDBInstance,
+    private readonly sequential: DuckDBInstance,
+    private readonly reservedNames: ReadonlySet<string>,
+    private readonly options: GovernedEngineOptions,
+  ) {}
+
+  /** Opens the two governed DuckDB instances (parallel and sequential), each locked. */
+  static async open(options: GovernedEngineOptions): Promise<GovernedQueryEngine> {
+    const { DuckDBInstance } = (await import('@duckdb/node-api')).default;
+    const dirs = options.allowedDirectories ?? defaultAllowedDirectories(options.catalog.warehouse);
+    const open = async (threads: number | undefined) => {
+      const settings: Record<string, string> = {
+        autoinstall_known_extensions: 'false',
+        autoload_known_extensions: 'false',
+      };
+      if (threads !== undefined) settings['threads'] = String(threads);
+      if (options.memoryLimit) settings['memory_limit'] = options.memoryLimit;
+      const instance = await DuckDBInstance.create(':memory:', settings);
+      const conn = await instance.connect();
+      try {
+        await conn.run("SET TimeZone = 'UTC'");
+        // Footers of the snapshots' files are read once, not on every query.
+        await conn.run('SET parquet_metadata_cache = true');
+        const list = dirs.map((d) => quoteLiteral(d.endsWith('/') ? d : `${d}/`)).join(', ');
+        await conn.run(`SET allowed_directories = [${list}]`);
+        await conn.run('SET enable_external_access = false');
+        await conn.run('SET lock_configuration = true');
+      } finally {
+        conn.closeSync();
+      }
+      return instance;
+    };
+    const parallel = await open(options.threads);
+    const sequential = await open(1);
+    // Names a CTE may not take: every table and view DuckDB itself knows (system views included).
+    const conn = await parallel.connect();
+    const reader = await conn.runAndReadAll(
+      'SELECT lower(table_name) AS n FROM duckdb_tables() UNION SELECT lower(view_name) FROM duckdb_views()',
+    );
+    const reserved = new Set(reader.getRowObjectsJson().map((r) => String(r['n'])));
+    conn.closeSync();
+    return new GovernedQueryEngine(options.catalog, parallel, sequential, reserved, options);
+  }
+
+  close(): void {
+    this.parallel.closeSync();
+    this.sequential.closeSync();
+  }
+
+  private limits(options: GovernedQueryOptions): { limit: number; timeoutMs: number } {
+    const maxLimit = this.options.maxLimit ?? 1_000_000;
+    const limit = options.limit ?? this.options.defaultLimit ?? 10_000;
+    if (!Number.isInteger(limit) || limit < 0 || limit > maxLimit)
+      throw new UsageError(`limit must be a whole number from 0 to ${maxLimit} (got ${limit})`);
+    const maxTimeout = this.options.maxTimeoutMs ?? 600_000;
+    const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs ?? 30_000;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0 || timeoutMs > maxTimeout)
+      throw new UsageError(`timeout must be more than 0 and at most ${maxTimeout} ms (got ${timeoutMs})`);
+    return { limit, timeoutMs };
+  }
+
+  /**
+   * Answers `sql` for `caller`. Refusals are ForbiddenError (the reason in the message), bad SQL a
+   * UsageError, a time-out or cancellation QueryCancelledError; each is audited with its reason.
+   */
+  async query(caller: Actor, sql: string, options: GovernedQueryOptions = {}): Promise<GovernedAnswer> {
+    const record = options.record ?? true;
+    const action = options.auditAction ?? 'query.run';
+    const started = performance.now();
+    try {
+      const answer = await this.answer(caller, sql, options);
+      if (record) {
+        await this.catalog.answers.saveReceipt(answer.receipt, answer.receipt.retainUntil);
+        await this.catalog.governance.appendAudit({
+          actor: caller.name,
+          action,
+          target: `receipt:${answer.receipt.id}`,
+          outcome: 'ok',
+          detail: {
+            sql: clip(sql),
+            sqlHash: answer.receipt.sqlHash,
+            tables: answer.receipt.tables.map((t) => ({ table: t.table, snapshotId: t.snapshotId })),
+            rows: answer.receipt.result.rowCount,
+            resultHash: answer.receipt.result.hash,
+            warnings: answer.receipt.warnings,
+            ms: Math.round(performance.now() - started),
+          },
+        });
+      }
+      return answer;
+    } catch (e) {
+      if (record) {
+        const denied = e instanceof ForbiddenError || e instanceof UnhealthyInputError;
+        await this.catalog.governance
+          .appendAudit({
+            actor: caller.name,
+            action,
+            target: `query:${sha256(String(sql)).slice(0, 16)}`,
+            outcome: denied ? 'denied' : 'error',
+            detail: {
+              sql: clip(String(sql)),
+              reason: e instanceof Error ? e.message : String(e),
+              ...(e instanceof LakeError ? { code: e.code } : {}),
+            },
+          })
+          .catch(() => undefined);
+      }
+      throw e;
+    }
+  }
+
+  private async answer(caller: Actor, sql: string, options: GovernedQueryOptions): Promise<GovernedAnswer> {
+    checkSqlText(sql);
+    const { limit, timeoutMs } = this.limits(options);
+    if (options.signal?.aborted) throw new QueryCancelledError('cancelled', 'the query was cancelled');
+    const createdAt = nowIso();
+    const conn = await this.parallel.connect();
+    const planner = engineOf(this.parallel, conn);
+    try {
+      const tree = await parseGuarded(planner, sql);
+      const { references, root } = guardQuery(tree, this.reservedNames);
+      const normalizedSql = await deparseSql(planner, tree);
+      const gov = this.catalog.governance;
+      const snap = caller.localAdmin ? undefined : await gov.snapshot();
+      if (snap && !snap.principal(caller.name))
+        throw new ForbiddenError(`principal ${caller.name} does not exist`);
+      const resolved = await this.resolve(planner, caller, snap, references, options.pins);
+      const ctes = resolved.filter((r, i) => resolved.findIndex((x) => x.cte === r.cte) === i);
+      for (const r of resolved) {
+        if (!r.node.alias) r.node.alias = r.node.table_name;
+        r.node.catalog_name = '';
+        r.node.schema_name = '';
+        r.node.table_name = r.cte;
+        r.node.at_clause = null;
+      }
+      const withCtes = async () =>
+        prependCtes(
+          await deparseSql(planner, tree),
+          ctes.map((c) => [c.cte, this.cteSql.get(c.cte)!]),
+        );
+      const unordered = await withCtes();
+      // The bound plan: what it reads, and whether thread scheduling could change the answer.
+      const plan = await boundPlan(planner, unordered);
+      checkScans(plan);
+      const sequential = needsSequential(plan, tree, root);
+      const width = await conn.prepare(unordered).then(
+        (p) => p.columnCount,
+        (e: unknown) => {
+          throw new UsageError(`invalid query: ${scrub(e instanceof Error ? e.message : String(e))}`);
+        },
+      );
+      addTotalOrder(root, width);
+      let text = await withCtes();
+      text = hasLimit(root)
+        ? `SELECT * FROM (${text}) AS __lk_out LIMIT ${limit + 1}`
+        : `${text} LIMIT ${limit + 1}`;
+      const exec = sequential ? await this.sequential.connect() : conn;
+      let rowsJson: unknown[][];
+      let columns: { name: string; type: string }[];
+      try {
+        const result = await runWithTimeout(exec, text, timeoutMs, options.signal);
+        const types = result.columnTypes().map((t) => t.toString());
+        columns = result.columnNames().map((name, i) => ({ name, type: types[i]! }));
+        rowsJson = result.getRowsJson().map((row) => row.map((v, i) => toJsonValue(v, types[i]!)));
+      } finally {
+        if (exec !== conn) exec.closeSync();
+      }
+      const truncated = rowsJson.length > limit;
+      if (truncated) rowsJson = rowsJson.slice(0, limit);
+      const tables = resolved.map((r) => r.receipt);
+      const warnings = tables.flatMap((t) => [
+        ...t.quality.failedChecks
+          .filter((c) => c.severity === 'error')
+          .map((c) => `input ${t.table} failed error check ${c.check}: ${c.message}`),
+        ...(t.quality.freshness.stale
+          ? [`input ${t.table} is stale (snapshot committed ${t.quality.freshness.committedAt ?? 'unknown'})`]
+          : []),
+      ]);
+      if (options.requireHealthy && warnings.length > 0)
+        throw new UnhealthyInputError(`answer refused: unhealthy input (${warnings.join('; ')})`, {
+          context: { tables: tables.map((t) => t.table).join(', ') },
+        });
+      const retentionDays = this.options.receiptRetentionDays ?? 30;
+      const body: Omit<Receipt, 'id'> = {
+        version: 1,
+        createdAt,
+        principal: caller.name,
+        sql,
+        normalizedSql,
+        sqlHash: sha256(normalizedSql),
+        tables,
+        result: { columns, rowCount: rowsJson.length, hash: resultHash(columns, rowsJson), limit, truncated },
+        evaluation: sequential ? 'sequential' : 'parallel',
+        warnings,
+        healthy: warnings.length === 0,
+        retainUntil: new Date(Date.parse(createdAt) + retentionDays * DAY_MS).toISOString(),
+      };
+      return { columns, rows: rowsJson, truncated, receipt: { id: receiptId(body), ...body } };
+    } finally {
+      conn.closeSync();
+    }
+  }
+
+  /** Secure SQL of each CTE name (same table, snapshot and policies: one CTE). */
+  private readonly cteSql = new Map<string, string>();
+
+  private async resolve(
+    planner: Engine,
+    caller: Actor,
+    snap: GovernanceSnapshot | undefined,
+    references: readonly { node: TableRefNode; name: string }[],
+    pins: readonly (string | null)[] | undefined,
+  ): Promise<ResolvedRef[]> {
+    if (pins && pins.length !== references.length)
+      throw new UsageError(
+        `the receipt pins ${pins.length} table reference(s) but the query has ${references.length}`,
+      );
+    const all = await this.catalog.listAllTables();
+    const byLower = new Map(all.map((id) => [[...id.namespace, id.name].join('.').toLowerCase(), id]));
+    const out: ResolvedRef[] = [];
+    this.secretPromise ??= this.catalog.governance.maskSecret();
+    const secret = await this.secretPromise;
+    for (const [i, ref] of references.entries()) {
+      const id = byLower.get(ref.name.toLowerCase());
+      const unknown = () =>
+        new ForbiddenError(
+          `query refused: table ${ref.name} does not exist or ${caller.name} may not read it`,
+          { context: { table: ref.name, reason: 'not_visible' } },
+        );
+      if (!id) throw unknown();
+      const name = [...id.namespace, id.name].join('.');
+      const access = snap
+        ? await this.catalog.governance.effectiveAccess(caller.name, name, snap)
+        : undefined;
+      if (access && !access.canSelect) throw unknown();
+      const table = await this.loadTable(id);
+      const pin = pins?.[i];
+      let selector: SnapshotSelector;
+      let selectedBy: string;
+      if (pin !== undefined) {
+        selector = pin === null ? { ref: 'main' } : { snapshotId: BigInt(pin) };
+        selectedBy = 'pinned';
+      } else {
+        selector = await selectorOf(planner, ref.node, table);
+        selectedBy = ref.node.at_clause ? `AT (${ref.node.at_clause.unit.toUpperCase()} => …)` : 'current';
+      }
+      if (pin === null && table.currentSnapshot() !== undefined && table.metadata.refs['main'] !== undefined)
+        throw new UsageError(`table ${name}: the receipt read it empty, and it has snapshots now`);
+      const snapshot = pin === null ? undefined : table.snapshot(selector);
+      const schema = table.schemaFor(snapshot, selector);
+      const current = table.schema();
+      const columns: SnapshotColumn[] = schema.fields.map((f) => {
+        const now = current.fields.find((c) => c.id === f.id);
+        return { name: f.name, type: f.type, ...(now ? { currentName: now.name } : {}) };
+      });
+      const policies = access
+        ? columnPolicies(access, columns)
+        : columns.map((c) => ({ name: c.name, access: 'visible' as const }));
+      if (!policies.some((p) => p.access !== 'hidden')) throw unknown();
+      const rowFilter = access?.rowFilter?.predicate;
+      const readSql = await this.readSql(planner, table, snapshot, schema.schemaId, selector);
+      const secure = secureSelect({
+        readSql,
+        columns,
+        policies,
+        ...(rowFilter ? { rowFilter } : {}),
+        secret,
+      });
+      const key = sha256(secure);
+      const cte = `__lk_t_${key.slice(0, 16)}`;
+      this.cteSql.set(cte, secure);
+      out.push({
+        node: ref.node,
+        name,
+        cte,
+        receipt: {
+          table: name,
+          snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,
+          schemaId: schema.schemaId,
+          ...(snapshot ? { committedAt: new Date(snapshot['timestamp-ms']).toISOString() } : {}),
+          selectedBy,
+          policies: policiesOf(access, policies),
+          quality: await this.quality(name, snapshot),
+          lineage: await this.lineage(table, snapshot),
+        },
+      });
+    }
+    // Keep the CTE text map from growing without bound across queries.
+    if (this.cteSql.size > 4096) {
+      const keep = new Set(out.map((r) => r.cte));
+      for (const k of this.cteSql.keys()) if (!keep.has(k)) this.cteSql.delete(k);
+    }
+    return out;
+  }
+
+  /** A table, reloaded only when its metadata pointer moved. */
+  private async loadTable(id: TableIdentifier): Promise<Table> {
+    const name = [...id.namespace, id.name].join('.');
+    const location = await this.catalog.store.loadPointer(id);
+    const cached = this.tableCache.get(name);
+    if (cached && cached.location === location) return cached.table;
+    const table = await this.catalog.loadTable(id);
+    this.tableCache.set(name, { location: table.metadataLocation, table });
+    return table;
+  }
+
+  /** The read SQL of a snapshot (a pure function of the table's files: cached). */
+  private async readSql(
+    planner: Engine,
+    table: Table,
+    snapshot: SnapshotJson | undefined,
+    schemaId: number,
+    selector: SnapshotSelector,
+  ): Promise<string> {
+    const key = `${String(table.metadata['table-uuid'])}@${snapshot ? String(snapshot['snapshot-id']) : 'empty'}@${schemaId}`;
+    let sql = this.readSqlCache.get(key);
+    if (sql === undefined) {
+      sql = snapshot
+        ? await table.readSql(planner, { snapshotId: snapshot['snapshot-id'] })
+        : await table.readSql(planner, selector);
+      if (snapshot && table.schemaFor(snapshot, selector).schemaId !== schemaId) {
+        // A branch read uses the current schema: build it for that selector instead.
+        sql = await table.readSql(planner, selector);
+      }
+      if (this.readSqlCache.size > 2048) this.readSqlCache.clear();
+      this.readSqlCache.set(key, sql);
+    }
+    return sql;
+  }
+
+  private async quality(table: string, snapshot: SnapshotJson | undefined): Promise<ReceiptTable['quality']> {
+    let cached = this.qualityCache.get(table);
+    if (!cached || Date.now() - cached.at > 2000) {
+      cached = { at: Date.now(), records: await this.catalog.operations.listQuality({ table, limit: 1000 }) };
+      this.qualityCache.set(table, cached);
+    }
+    const health = tableHealth(table, cached.records);
+    const failed = health.checks.filter((c) => c.latest.status === 'failed');
+    const committedMs = snapshot?.['timestamp-ms'];
+    const ageSeconds =
+      committedMs === undefined ? undefined : Math.max(0, Math.round((Date.now() - committedMs) / 1000));
+    const maxAge = this.options.maxStalenessSeconds;
+    const stale =
+      failed.some((c) => c.kind === 'freshness') ||
+      (maxAge !== undefined && ageSeconds !== undefined && ageSeconds > maxAge);
+    return {
+      status: health.status,
+      failedChecks: failed.map((c) => ({
+        check: c.check,
+        kind: c.kind,
+        severity: c.severity,
+        message: c.latest.message,
+        checkedAt: c.latest.checkedAt,
+      })),
+      ...(health.snapshotId ? { checkedSnapshotId: health.snapshotId } : {}),
+      freshness: {
+        ...(committedMs !== undefined ? { committedAt: new Date(committedMs).toISOString() } : {}),
+        ...(ageSeconds !== undefined ? { ageSeconds } : {}),
+        ...(maxAge !== undefined ? { maxAgeSeconds: maxAge } : {}),
+        stale,
+      },
+    };
+  }
+
+  /** Upstream datasets and the runs behind a snapshot (fixed once written: cached per snapshot). */
+  private async lineage(table: Table, snapshot: SnapshotJson | undefined): Promise<ReceiptTable['lineage']> {
+    const key = `${table.name}@${snapshot ? String(snapshot['snapshot-id']) : 'empty'}`;
+    const cached = this.lineageCache.get(key);
+    if (cached) return cached;
+    const runs: ReceiptTable['lineage']['runs'] = [];
+    const seen = new Set<string>();
+    let s = snapshot;
+    for (let hops = 0; s && hops < 1000 && runs.length < 20; hops++) {
+      const runId = s.summary['lakekit.run-id'];
+      if (runId && !seen.has(runId)) {
+        seen.add(runId);
+        runs.push({
+          runId,
+          ...(s.summary['lakekit.pipeline'] ? { pipeline: s.summary['lakekit.pipeline'] } : {}),
+          snapshotId: String(s['snapshot-id']),
+          committedAt: new Date(s['timestamp-ms']).toISOString(),
+        });
+      }
+      const parent = s['parent-snapshot-id'];
+      s =
+        parent === undefined ? undefined : table.metadata.snapshots.find((x) => x['snapshot-id'] === parent);
+    }
+    let upstream: string[] = [];
+    try {
+      const events = await this.catalog.operations.listLineage({ limit: 5000 });
+      const g = await lineageGraph(events, table.name, {
+        direction: 'up',
+        depth: 5,
+        warehouse: this.catalog.warehouse,
+      });
+      upstream = g.nodes.filter((n) => n.id !== table.name).map((n) => n.id);
+    } catch {
+      upstream = [];
+    }
+    const out = { upstream, runs };
+    if (this.lineageCache.size > 4096) this.lineageCache.clear();
+    this.lineageCache.set(key, out);
+    return out;
+  }
+
+  /**
+   * Reruns a receipt's query at its pinned snapshots as its principal and compares the result hash.
+   * `policiesChanged` lists tables whose masks or row filter for that principal differ now.
+   */
+  async verifyReceipt(
+    receipt: Receipt,
+  ): Promise<{ ok: boolean; expected: string; actual: string; rows: number; policiesChanged: string[] }> {
+    const caller: Actor =
+      receipt.principal === 'local-admin'
+        ? { name: 'local-admin', localAdmin: true }
+        : { name: receipt.principal };
+    const answer = await this.query(caller, receipt.normalizedSql, {
+      pins: receipt.tables.map((t) => t.snapshotId),
+      limit: receipt.result.limit,
+      auditAction: 'receipt.verify',
+    });
+    const policiesChanged = receipt.tables
+      .filter((t, i) => canonicalJson(t.policies) !== canonicalJson(answer.receipt.tables[i]?.policies))
+      .map((t) => t.table);
+    return {
+      ok: answer.receipt.result.hash === receipt.result.hash,
+      expected: receipt.result.hash,
+      actual: answer.receipt.result.hash,
+      rows: answer.receipt.result.rowCount,
+      policiesChanged,
+    };
+  }
+
+  /** Asks the same question `runs` times at the snapshots of the first answer; reports the distinct hashes. */
+  async consistency(
+    caller: Actor,
+    sql: string,
+    runs: number,
+    options: Omit<GovernedQueryOptions, 'pins'> = {},
+  ): Promise<{
+    runs: number;
+    identical: boolean;
+    hashes: { hash: string; count: number }[];
+    receipt: Receipt;
+  }> {
+    if (!Number.isInteger(runs) || runs < 1 || runs > 1000)
+      throw new UsageError(`runs must be from 1 to 1000 (got ${runs})`);
+    const first = await this.query(caller, sql, options);
+    const counts = new Map<string, number>([[first.receipt.result.hash, 1]]);
+    const pins = first.receipt.tables.map((t) => t.snapshotId);
+    for (let i = 1; i < runs; i++) {
+      const a = await this.query(caller, first.receipt.normalizedSql, { ...options, pins, record: false });
+      counts.set(a.receipt.result.hash, (counts.get(a.receipt.result.hash) ?? 0) + 1);
+    }
+    return {
+      runs,
+      identical: counts.size === 1,
+      hashes: [...counts].map(([hash, count]) => ({ hash, count })),
+      receipt: first.receipt,
+    };
+  }
+}
+
+/** A receipt in plain words. */
+export { explainReceipt };
+
+function clip(s: string): string {
+  return s.length > 2000 ? `${s.slice(0, 2000)}…` : s;
+}
+
+function defaultAllowedDirectories(warehouse: string): string[] {
+  const dirs = [join(tmpdir(), 'lakekit-cache')];
+  if (warehouse.startsWith('file://')) dirs.unshift(fileURLToPath(warehouse));
+  else if (warehouse.startsWith('/')) dirs.unshift(warehouse);
+  return dirs;
+}
+
+function policiesOf(
+  access: EffectiveAccess | undefined,
+  policies: ReturnType<typeof columnPolicies>,
+): ReceiptTable['policies'] {
+  return {
+    maskedColumns: policies
+      .filter((p) => p.access === 'masked' && p.mask)
+      .map((p) => ({
+        column: p.name,
+        kind: p.mask!.kind,
+        role: p.mask!.role,
+        source: p.mask!.source,
+        ...(p.mask!.policy ? { policy: p.mask!.policy } : {}),
+      })),
+    hiddenColumns: policies.filter((p) => p.access === 'hidden').length,
+    ...(access?.rowFilter ? { rowFilter: access.rowFilter.predicate } : {}),
+  };
+}
+
+/** Parses with DuckDB; statements DuckDB cannot serialize (anything but SELECT) are refused. */
+async function parseGuarded(planner: Engine, sql: string): Promise<ParsedSql> {
+  try {
+    return await parseSql(planner, sql);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/Only SELECT statements/i.test(message))
+      throw new ForbiddenError('query refused: only SELECT queries can run here', {
+        context: { reason: 'not_select' },
+      });
+    throw e;
+  }
+}
+
+/** Puts the secure-view CTEs in front of the (deparsed) query, merging with its own WITH. */
+function prependCtes(sql: string, ctes: [string, string][]): string {
+  if (ctes.length === 0) return sql;
+  const defs = ctes.map(([name, body]) => `${quoteIdent(name)} AS NOT MATERIALIZED (${body})`).join(', ');
+  const m = /^\s*WITH\s+(RECURSIVE\s+)?/i.exec(sql);
+  if (m) return `WITH ${m[1] ?? ''}${defs}, ${sql.slice(m[0].length)}`;
+  return `WITH ${defs} ${sql}`;
+}
+
+/** The unoptimized bound plan (types of every aggregate's arguments; every scan). */
+async function boundPlan(planner: Engine, sql: string): Promise<unknown> {
+  const rows = await planner.all(
+    `SELECT CAST(json_serialize_plan(${quoteLiteral(sql)}, optimize := false) AS VARCHAR) AS p`,
+  );
+  const plan = parseJson(String(rows[0]!['p'])) as { error?: boolean; error_message?: string };
+  if (plan.error) throw new UsageError(`invalid query: ${scrub(plan.error_message ?? 'it does not bind')}`);
+  return plan;
+}
+
+function walk(v: unknown, f: (o: Record<string, unknown>) => void): void {
+  if (Array.isArray(v)) for (const x of v) walk(x, f);
+  else if (v !== null && typeof v === 'object') {
+    f(v as Record<string, unknown>);
+    for (const x of Object.values(v)) walk(x, f);
+  }
+}
+
+/** Refuses a plan that reads anything but Parquet files and generated series (defence in depth). */
+function checkScans(plan: unknown): void {
+  walk(plan, (o) => {
+    if (o['type'] === 'LOGICAL_GET') {
+      const name = String(o['name'] ?? '');
+      if (!ALLOWED_SCANS.has(name))
+        throw new ForbiddenError(`query refused: it would read ${name || 'an unknown source'}`, {
+          context: { reason: 'scan', scan: name },
+        });
+    }
+  });
+}
+
+/** Whether thread scheduling could change the answer (then it runs on one thread). */
+function needsSequential(plan: unknown, tree: unknown, root: Record<string, unknown>): boolean {
+  let sequential = false;
+  let limits = 0;
+  walk(plan, (o) => {
+    const cls = o['expression_class'];
+    if (cls === 'BOUND_WINDOW') sequential = true;
+    if (cls === 'BOUND_AGGREGATE') {
+      const name = String(o['name'] ?? '').toLowerCase();
+      if (SEQUENTIAL_AGGREGATES.has(name)) sequential = true;
+      if (FLOAT_SENSITIVE_AGGREGATES.has(name)) {
+        const args = (o['arguments'] as { id?: string }[] | undefined) ?? [];
+        if (args.some((a) => FLOAT_TYPES.has(String(a.id)))) sequential = true;
+      }
+    }
+    if (o['type'] === 'LOGICAL_LIMIT' || o['type'] === 'LOGICAL_SAMPLE') limits++;
+  });
+  // A LIMIT below the root picks rows in whatever order they arrive.
+  if (limits > (hasLimit(root) ? 1 : 0)) sequential = true;
+  walk(tree, (o) => {
+    if (
+      o['type'] === 'DISTINCT_MODIFIER' &&
+      Array.isArray(o['distinct_on_targets']) &&
+      o['distinct_on_targets'].length > 0
+    )
+      sequential = true;
+  });
+  return sequential;
+}
+
+function hasLimit(root: Record<string, unknown>): boolean {
+  const mods = (root['modifiers'] as { type: string }[] | undefined) ?? [];
+  return mods.some((m) => m.type === 'LIMIT_MODIFIER' || m.type === 'LIMIT_PERCENT_MODIFIER');
+}
+
+/** Orders the root by its own ORDER BY, then by every output column: a total order. */
+function addTotalOrder(root: Record<string, unknown>, width: number): void {
+  if (!Array.isArray(root['modifiers'])) root['modifiers'] = [];
+  const mods = root['modifiers'] as Record<string, unknown>[];
+  const positional = Array.from({ length: width }, (_, i) => ({
+    type: 'ORDER_DEFAULT',
+    null_order: 'ORDER_DEFAULT',
+    expression: {
+      class: 'CONSTANT',
+      type: 'VALUE_CONSTANT',
+      alias: '',
+      query_location: 18446744073709551615n,
+      value: { type: { id: 'INTEGER', type_info: null }, is_null: false, value: i + 1 },
+    },
+  }));
+  const order = mods.find((m) => m['type'] === 'ORDER_MODIFIER');
+  if (order) {
+    const orders = order['orders'] as { expression?: { class?: string } }[];
+    // ORDER BY ALL already orders by every column.
+    if (orders.some((o) => o.expression?.class === 'STAR')) return;
+    orders.push(...positional);
+  } else if (width > 0) {
+    mods.unshift({ type: 'ORDER_MODIFIER', orders: positional });
+  }
+}
+
+/** Runs `sql` on `conn`, interrupting it at the time limit or when `signal` aborts. */
+async function runWithTimeout(
+  conn: DuckDBConnection,
+  sql: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>> {
+  let reason: 'timeout' | 'cancelled' | undefined;
+  const interrupt = (why: 'timeout' | 'cancelled') => {
+    reason ??= why;
+    conn.interrupt();
+  };
+  const timer = setTimeout(() => interrupt('timeout'), timeoutMs);
+  const onAbort = () => interrupt('cancelled');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await conn.runAndReadAll(sql);
+  } catch (e) {
+    if (reason === 'timeout')
+      throw new QueryCancelledError(
+        'timeout',
+        `the query ran past its time limit of ${timeoutMs} ms and was stopped`,
+      );
+    if (reason === 'cancelled') throw new QueryCancelledError('cancelled', 'the query was cancelled');
+    const message = e instanceof Error ? e.message : String(e);
+    throw new UsageError(`query failed: ${scrub(message)}`);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Keeps internal names out of error messages shown to callers. */
+function scrub(message: string): string {
+  return message
+    .replace(/__lk_t_[0-9a-f]+/g, '<view>')
+    .replace(/read_parquet\([^)]*\)/g, 'read_parquet(…)')
+    .replace(/'\/[^']*\.parquet'/g, "'…'")
+    .split('\nLINE ')[0]!;
+}
