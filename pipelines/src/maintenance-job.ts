@@ -63,6 +63,8 @@ export async function runMaintenanceJob(
             table,
             typeof ctx.engine === 'function' ? await ctx.engine() : ctx.engine,
             maintenancePolicyFor(ctx.config.maintenance, name),
+            // Snapshots named by answer receipts stay until the receipts' retention ends.
+            { protectedSnapshotIds: await ctx.catalog.answers.protectedSnapshots(name) },
           );
           reports.push({
             stream: name,

@@ -11,7 +11,7 @@ const CONFIG = 'warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./catalog.db\n  
 
 describe('bad input', () => {
   let cwd: string;
-  let before: { rows: unknown[][] };
+  let before: unknown[][];
   let history: { snapshots: unknown[] };
 
   beforeAll(async () => {
@@ -20,12 +20,20 @@ describe('bad input', () => {
     for (let i = 1; i <= 3000; i++) rows.push(`${i},name ${i},${i * 2}`);
     writeFileSync(join(cwd, 'good.csv'), `${rows.join('\n')}\n`);
     await lakeJson(['load', 'good.csv', '--table', 'crm.people'], { cwd });
-    before = await lakeJson(['query', 'select count(*), sum(score) from crm.people'], { cwd });
+    before = (
+      await lakeJson<{ rows: unknown[][] }>(['query', 'select count(*), sum(score) from crm.people'], { cwd })
+    ).rows;
     history = await lakeJson(['table', 'history', 'crm.people'], { cwd });
   });
 
   async function expectUnchanged() {
-    expect(await lakeJson(['query', 'select count(*), sum(score) from crm.people'], { cwd })).toEqual(before);
+    expect(
+      (
+        await lakeJson<{ rows: unknown[][] }>(['query', 'select count(*), sum(score) from crm.people'], {
+          cwd,
+        })
+      ).rows,
+    ).toEqual(before);
     expect(await lakeJson(['table', 'history', 'crm.people'], { cwd })).toEqual(history);
   }
 

@@ -8,9 +8,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lakeJson, runLake, workspace } from '../helpers/cli.js';
 
+// Receipts of the row-count queries below keep nothing: these tests are about expiry itself
+// (tests/query/cli.test.ts shows receipts keeping their snapshots).
 const config = `warehouse: ./warehouse
 catalog:
   uri: sqlite:./catalog.db
+query:
+  receipt_retention: 0s
 maintenance:
   defaults:
     orphan_older_than: 3d

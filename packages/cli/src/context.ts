@@ -5,6 +5,10 @@
 import type { Catalog } from '@lakekit/catalog';
 import { type FileIO, type LakeConfig, timing } from '@lakekit/core';
 import type { Engine } from '@lakekit/iceberg';
+import type { GovernedQueryEngine } from '@lakekit/query';
+
+/** Rows `lake query` returns at most without `--limit`. */
+export const CLI_MAX_ROWS = 1_000_000_000;
 
 /** Global options every command accepts. */
 export interface GlobalOptions {
@@ -17,6 +21,7 @@ export class CommandContext {
   private io?: FileIO;
   private catalogPromise?: Promise<Catalog>;
   private enginePromise?: Promise<Engine>;
+  private governedPromise?: Promise<GovernedQueryEngine>;
 
   private constructor(
     readonly config: LakeConfig,
@@ -76,7 +81,25 @@ export class CommandContext {
     return this.enginePromise;
   }
 
+  /**
+   * The governed query engine (its own locked DuckDB instances, never the writing engine), set up
+   * from `query:` in the configuration. The command line has no row cap unless `--limit` is given.
+   */
+  governedEngine(): Promise<GovernedQueryEngine> {
+    this.governedPromise ??= (async () => {
+      const { GovernedQueryEngine } = await import('@lakekit/query');
+      const q = this.config.query ?? {};
+      return GovernedQueryEngine.open({
+        catalog: await this.catalog(),
+        ...q,
+        maxLimit: Math.max(q.maxLimit ?? 0, CLI_MAX_ROWS),
+      });
+    })();
+    return this.governedPromise;
+  }
+
   async close(): Promise<void> {
+    if (this.governedPromise) (await this.governedPromise.catch(() => undefined))?.close();
     if (this.enginePromise) (await this.enginePromise.catch(() => undefined))?.close();
     timing('engine closed');
     if (this.catalogPromise) await (await this.catalogPromise.catch(() => undefined))?.close();

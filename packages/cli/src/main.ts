@@ -301,8 +301,44 @@ Actions (nested fields by dotted path, e.g. address.zip; types as Iceberg writes
       "a SELECT over ns.table names; time travel with AT (VERSION => id), AT (VERSION => 'branch-or-tag') or AT (TIMESTAMP => ...)",
     )
     .option('--limit <n>', 'at most this many rows', (v) => Number.parseInt(v, 10))
-    .description('run SQL over tables as the local administrator')
-    .action(action(() => import('./commands/query.js').then((m) => m.queryCommand as Action)));
+    .option('--timeout <duration>', 'stop the query after this long (default 30s; query.timeout)')
+    .option('--require-healthy', 'refuse the answer when an input failed an error check or is stale')
+    .option('--receipt <file>', 'also write the answer receipt to this file (JSON)')
+    .description(
+      'run a governed query (with --as, as that principal: its grants, masks and row filters) and print it with its receipt',
+    )
+    .action(
+      action(() => import('./commands/query.js').then((m) => m.queryCommand as Action), { actsAs: true }),
+    );
+
+  const receipt = program.command('receipt').description('answer receipts: show, explain and verify them');
+  receipt
+    .command('show')
+    .argument('<receipt>', 'a receipt file (JSON) or a receipt id')
+    .option('--explain', 'in plain words')
+    .description('print a receipt')
+    .action(action(() => import('./commands/query.js').then((m) => m.receiptShow as Action)));
+  receipt
+    .command('verify')
+    .argument('<receipt>', 'a receipt file (JSON) or a receipt id')
+    .description(
+      "rerun the receipt's query at its pinned snapshots and confirm the result hash (exit 1 if not)",
+    )
+    .action(action(() => import('./commands/query.js').then((m) => m.receiptVerify as Action)));
+
+  const verify = program.command('verify').description('checks on answers');
+  verify
+    .command('consistency')
+    .argument('<sql>', 'a governed query')
+    .option('--runs <n>', 'how many times to ask (default 20)')
+    .description(
+      'ask the same question repeatedly at the same snapshots; exit 1 unless all answers are identical',
+    )
+    .action(
+      action(() => import('./commands/query.js').then((m) => m.verifyConsistency as Action), {
+        actsAs: true,
+      }),
+    );
 
   registerGovernance(program, collect);
   return program;

@@ -7,7 +7,13 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as z from 'zod';
 import { ConfigError } from './errors.js';
-import { type MaintenanceConfig, maintenanceSchema, resolveMaintenance } from './maintenance-policy.js';
+import {
+  duration,
+  type MaintenanceConfig,
+  maintenanceSchema,
+  resolveMaintenance,
+  tryParseDuration,
+} from './maintenance-policy.js';
 
 /** Object storage settings (S3 or an S3-compatible server). */
 export interface S3Config {
@@ -38,8 +44,24 @@ export interface LakeConfig {
   readonly pipelines?: Readonly<Record<string, unknown>>;
   /** Where OpenLineage events are also sent (`lineage.endpoint`), beside the catalog. */
   readonly lineage?: { readonly endpoint?: string; readonly namespace?: string; readonly apiKey?: string };
+  /** Governed queries (`query:`): limits, time-outs, receipt retention, staleness. */
+  readonly query?: QueryConfig;
+  /** Where notifications go (`notifications.webhook`): flagged answers are posted there. */
+  readonly notifications?: { readonly webhook?: string };
   /** Where the configuration came from, for error messages (absent: defaults). */
   readonly origin?: ConfigOrigin;
+}
+
+/** Settings of governed queries; absent keys take the engine's defaults. */
+export interface QueryConfig {
+  readonly defaultLimit?: number;
+  readonly maxLimit?: number;
+  readonly timeoutMs?: number;
+  readonly maxTimeoutMs?: number;
+  readonly receiptRetentionDays?: number;
+  readonly maxStalenessSeconds?: number;
+  readonly memoryLimit?: string;
+  readonly threads?: number;
 }
 
 /** The file a configuration came from: its name as shown, folder, and a line finder for key paths. */
@@ -80,6 +102,23 @@ export const configFileShape = {
   maintenance: maintenanceSchema.optional(),
   sources: z.record(z.string(), z.looseObject({ type: nonEmpty })).optional(),
   pipelines: z.record(z.string(), z.unknown()).optional(),
+  query: z
+    .strictObject({
+      default_limit: z.number().int().min(0).optional(),
+      max_limit: z.number().int().min(1).optional(),
+      timeout: duration.optional(),
+      max_timeout: duration.optional(),
+      receipt_retention: duration.optional(),
+      max_staleness: duration.optional(),
+      memory_limit: nonEmpty.optional(),
+      threads: z.number().int().min(1).optional(),
+    })
+    .optional(),
+  notifications: z
+    .strictObject({
+      webhook: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .optional(),
   lineage: z
     .strictObject({
       endpoint: nonEmpty.optional(),
@@ -164,7 +203,25 @@ export function resolveConfig(raw: unknown, opts: ResolveConfigOptions): LakeCon
           },
         }
       : {}),
+    ...(file.query ? { query: resolveQuery(file.query) } : {}),
+    ...(file.notifications?.webhook ? { notifications: { webhook: file.notifications.webhook } } : {}),
     origin: { source: opts.source, baseDir: opts.baseDir, ...(opts.lineOf ? { lineOf: opts.lineOf } : {}) },
+  };
+}
+
+function resolveQuery(q: NonNullable<ConfigFile['query']>): QueryConfig {
+  const ms = (text: string) => tryParseDuration(text)!;
+  return {
+    ...(q.default_limit !== undefined ? { defaultLimit: q.default_limit } : {}),
+    ...(q.max_limit !== undefined ? { maxLimit: q.max_limit } : {}),
+    ...(q.timeout !== undefined ? { timeoutMs: ms(q.timeout) } : {}),
+    ...(q.max_timeout !== undefined ? { maxTimeoutMs: ms(q.max_timeout) } : {}),
+    ...(q.receipt_retention !== undefined
+      ? { receiptRetentionDays: ms(q.receipt_retention) / 86_400_000 }
+      : {}),
+    ...(q.max_staleness !== undefined ? { maxStalenessSeconds: ms(q.max_staleness) / 1000 } : {}),
+    ...(q.memory_limit !== undefined ? { memoryLimit: q.memory_limit } : {}),
+    ...(q.threads !== undefined ? { threads: q.threads } : {}),
   };
 }
 

@@ -97,7 +97,8 @@ export function parseSize(text: string, option: string): number {
 /** Numbers and numeric strings (what `${VAR}` substitution yields) as text. */
 const asText = (v: unknown) => (typeof v === 'number' ? String(v) : v);
 
-const duration = z.preprocess(
+/** A duration text (`30d`, `12h`, `15m`, `90s`) as milliseconds. */
+export const duration = z.preprocess(
   asText,
   z.string().superRefine((s, ctx) => {
     if (tryParseDuration(s) === undefined)

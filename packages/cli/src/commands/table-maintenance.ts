@@ -148,6 +148,8 @@ export async function tableExpire(
     ...(age !== undefined ? { olderThanMs: Date.now() - age } : {}),
     ...(keep !== undefined ? { retainLast: keep } : {}),
     dryRun: opts.dryRun === true,
+    // Snapshots named by answer receipts stay until the receipts' retention ends.
+    protectedSnapshotIds: await (await ctx.catalog()).answers.protectedSnapshots(table.name),
   });
   if (ctx.options.json) printJson(expireDoc(table, r));
   else write(expireText(table, r));
@@ -203,7 +205,9 @@ export async function tableCompact(
 /** Runs the table's maintenance policy (or the defaults): expire, compact, rewrite manifests, remove orphans. */
 export async function tableMaintain(ctx: CommandContext, name: string): Promise<number> {
   const { table, policy } = await load(ctx, name);
-  const r = await runMaintenance(table, await ctx.engine(), policy);
+  const r = await runMaintenance(table, await ctx.engine(), policy, {
+    protectedSnapshotIds: await (await ctx.catalog()).answers.protectedSnapshots(table.name),
+  });
   if (ctx.options.json) {
     printJson({
       table: table.name,

@@ -525,13 +525,8 @@ export class GovernedQueryEngine {
     const key = `${String(table.metadata['table-uuid'])}@${snapshot ? String(snapshot['snapshot-id']) : 'empty'}@${schemaId}`;
     let sql = this.readSqlCache.get(key);
     if (sql === undefined) {
-      sql = snapshot
-        ? await table.readSql(planner, { snapshotId: snapshot['snapshot-id'] })
-        : await table.readSql(planner, selector);
-      if (snapshot && table.schemaFor(snapshot, selector).schemaId !== schemaId) {
-        // A branch read uses the current schema: build it for that selector instead.
-        sql = await table.readSql(planner, selector);
-      }
+      // The selector decides the schema too (a branch or the current state: the current schema).
+      sql = await table.readSql(planner, selector);
       if (this.readSqlCache.size > 2048) this.readSqlCache.clear();
       this.readSqlCache.set(key, sql);
     }
