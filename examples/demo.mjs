@@ -371,15 +371,52 @@ run(
   'Governance as code: the whole state as one YAML file (apply it to another catalog with lake governance apply)',
   ['governance', 'export', 'governance.yaml'],
 );
-run('Every change is in a hash-chained audit log (here: the governance changes above)', [
+run('Every change is in a hash-chained audit log (here: the changes to crm tables above)', [
   'audit',
-  '--actor',
-  'local-admin',
+  '--target',
+  'table:crm.',
   '--limit',
   '6',
 ]);
 run('', ['audit', 'verify']);
 
+console.log(`\n${bold('# Governed answers: each caller within its grants, repeatable, with a receipt')}`);
+run('ana (role midwest_sales) asks for revenue by region: her row filter applies, a receipt is written', [
+  '--as',
+  'ana',
+  'query',
+  'select region, count(*) as accounts, sum(revenue) as revenue from crm.accounts group by region',
+  '--receipt',
+  'answer.json',
+]);
+run('The AI service sees e-mail addresses only as hashes (tag policy on pii)', [
+  '--as',
+  'ai-agent',
+  'query',
+  'select contact_id, email, title from crm.contacts order by contact_id limit 3',
+]);
+run(
+  'Reading a file, or a table outside its grants, is refused (and audited with the reason)',
+  ['--as', 'ai-agent', 'query', "select * from read_csv('/etc/passwd')"],
+  { expect: 1 },
+);
+run('The receipt in plain words: snapshots, masks, row filter, quality, lineage', [
+  'receipt',
+  'show',
+  'answer.json',
+  '--explain',
+]);
+run('Rerun at the pinned snapshots: the same result hash', ['receipt', 'verify', 'answer.json']);
+run('The same question 20 times, floating-point average included: identical answers', [
+  '--as',
+  'ana',
+  'verify',
+  'consistency',
+  '--runs',
+  '20',
+  'select region, avg(employees * 1.5) as avg_staff, sum(revenue) as revenue from crm.accounts group by region',
+]);
+
 console.log(`\n${bold('Done.')} The tables are real Iceberg v2 tables: open them from PyIceberg with
   SqlCatalog("lakekit", uri="sqlite:///${join(work, 'catalog.db')}", warehouse="file://${join(work, 'warehouse')}")
-Try next:  pnpm lake serve (governance API; OpenAPI at /api/openapi.json)   ·   pnpm lake source discover <source>   ·   pnpm lake run <pipeline>   ·   pnpm lake load <your.csv> --table <ns.table>   ·   pnpm lake query "select …"   ·   pnpm lake --help`);
+Try next:  pnpm lake serve (governance API; OpenAPI at /api/openapi.json)   ·   pnpm lake source discover <source>   ·   pnpm lake run <pipeline>   ·   pnpm lake load <your.csv> --table <ns.table>   ·   pnpm lake query "select …" --as <principal>   ·   pnpm lake receipt verify <file>   ·   pnpm lake --help`);

@@ -44,6 +44,11 @@ describe('pnpm demo', () => {
       "rows: only where (region = 'midwest')",
       'rejected: not valid SQL',
       'audit log intact',
+      // Governed answers: a receipt, a refused file read, a verified receipt, consistent answers.
+      "Only rows where (region = 'midwest')",
+      'read_csv() is not allowed',
+      'verified:',
+      'consistent: 20 runs gave identical answers',
       'Done.',
     ]) {
       expect(out).toContain(expected);

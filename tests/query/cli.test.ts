@@ -4,11 +4,13 @@
  * refusals audited with their reason.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Catalog } from '@lakekit/catalog';
 import { createFileIO } from '@lakekit/storage';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lakeJson, runLake, workspace } from '../helpers/cli.js';
 
 interface Answer {
@@ -34,8 +36,30 @@ describe('lake query (governed) and receipts', () => {
   const lake = (args: string[]) => runLake(args, { cwd });
   const json = <T>(args: string[]) => lakeJson<T>(args, { cwd });
 
+  // The webhook that owners of flagged answers are notified through: a real local HTTP server.
+  let hook: Server;
+  const received: unknown[] = [];
+
+  afterAll(() => {
+    hook?.close();
+  });
+
   beforeAll(async () => {
-    cwd = workspace('warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./catalog.db\n');
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const port = (hook.address() as AddressInfo).port;
+    cwd = workspace(
+      `warehouse: ./warehouse\ncatalog:\n  uri: sqlite:./catalog.db\nnotifications:\n  webhook: http://127.0.0.1:${port}/hook\n`,
+    );
     const rows = ['id,name,email,region,score'];
     for (let i = 1; i <= 40; i++)
       rows.push(`${i},name ${i},user${i}@example.com,${['west', 'east'][i % 2]},${(i * 0.1).toFixed(1)}`);
@@ -229,5 +253,41 @@ describe('lake query (governed) and receipts', () => {
     ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/unhealthy input.*score_range/);
+  });
+
+  it('lake answer flag: audited, the webhook told with the lineage to investigate; others may not flag it', async () => {
+    const a = await json<Answer>([
+      '--as',
+      'ana',
+      'query',
+      'select region, count(*) from crm.people group by region',
+    ]);
+    const flag = await json<{
+      id: string;
+      receiptId: string;
+      notification: string;
+      lineage: { table: string }[];
+    }>(['--as', 'ana', 'answer', 'flag', a.receipt.id, '--reason', 'west should have more people']);
+    expect(flag).toMatchObject({ receiptId: a.receipt.id, notification: 'sent' });
+    expect(flag.lineage.map((l) => l.table)).toEqual(['crm.people']);
+    expect(received).toEqual([
+      expect.objectContaining({
+        type: 'lakekit.answer.flagged',
+        receiptId: a.receipt.id,
+        reason: 'west should have more people',
+        flaggedBy: 'ana',
+      }),
+    ]);
+    const listed = await json<{ flags: { id: string }[] }>(['answer', 'flags', a.receipt.id]);
+    expect(listed.flags.map((f) => f.id)).toEqual([flag.id]);
+    const other = await lake(['--as', 'zed', 'answer', 'flag', a.receipt.id, '--reason', 'x']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/zed may not read receipt/);
+    const audit = await json<{ records: { actor: string; outcome: string }[] }>([
+      'audit',
+      '--action',
+      'answer.flag',
+    ]);
+    expect(audit.records.map((r) => `${r.actor}:${r.outcome}`)).toEqual(['ana:ok', 'zed:denied']);
   });
 });

@@ -347,6 +347,23 @@ Actions (nested fields by dotted path, e.g. address.zip; types as Iceberg writes
 /** Governance, lineage, quality, audit and the server: `lake principal|role|grant|…|serve`. */
 function registerGovernance(program: Command, collect: (v: string, prev?: string[]) => string[]): void {
   const acting = (load: () => Promise<Action>) => action(load, { actsAs: true });
+  const answer = program.command('answer').description('flag answers that look wrong; list the flags');
+  answer
+    .command('flag')
+    .argument('<receipt>', 'the receipt id of the answer')
+    .requiredOption('--reason <text>', 'what looks wrong')
+    .description(
+      "flag an answer: audited, the inputs' owners notified (notifications.webhook), lineage listed",
+    )
+    .action(
+      action(() => import('./commands/query.js').then((m) => m.answerFlag as Action), { actsAs: true }),
+    );
+  answer
+    .command('flags')
+    .argument('[receipt]', 'only the flags of this answer')
+    .description('flags raised on answers, newest first')
+    .action(action(() => import('./commands/query.js').then((m) => m.answerFlags as Action)));
+
   const principals = () => import('./commands/principals.js');
   const gov = () => import('./commands/governance.js');
   const principal = program.command('principal').description('users and service accounts, and their tokens');

@@ -18,6 +18,7 @@ import { Access } from './access.js';
 import { type ServerLog, silentLog } from './log.js';
 import { openApiDocument } from './openapi.js';
 import { HttpError, problem, problemOf, problemResponse } from './problem.js';
+import { QueryService, type ServerQueryOptions } from './queries.js';
 import type { AnyRoute } from './route.js';
 import { allRoutes } from './routes/index.js';
 
@@ -30,6 +31,8 @@ export interface ServerOptions {
   log?: ServerLog;
   /** Check every answer against its route's response schema (tests; a mismatch is a 500). */
   validateResponses?: boolean;
+  /** Governed queries: the engine (default: opened on the first query, closed with the server) and the flag webhook. */
+  query?: ServerQueryOptions;
 }
 
 /** A listening server. */
@@ -43,6 +46,11 @@ export interface ServerHandle {
 export interface LakeServer {
   app: Hono<Env>;
   listen(o: { port?: number; host?: string }): Promise<ServerHandle>;
+  /**
+   * Waits for running queries and closes the query engine if the server opened it (`listen`'s
+   * handle does this on close; call it when using `app` without `listen`).
+   */
+  close(): Promise<void>;
 }
 
 interface Caller {
@@ -62,6 +70,7 @@ export function createServer(options: ServerOptions): LakeServer {
   const { catalog } = options;
   const log = options.log ?? silentLog;
   const gov = catalog.governance;
+  const queries = new QueryService(catalog, options.query);
   const app = new Hono<Env>();
 
   app.use('*', async (c, next) => {
@@ -162,6 +171,7 @@ export function createServer(options: ServerOptions): LakeServer {
         }),
         request: c.req.raw,
         log,
+        queries,
       });
       if (result instanceof Response) return result;
       if (r.status === 204) return c.body(null, 204);
@@ -191,7 +201,8 @@ export function createServer(options: ServerOptions): LakeServer {
 
   return {
     app,
-    listen: (o) => listen(app, o),
+    listen: (o) => listen(app, o, () => queries.close()),
+    close: () => queries.close(),
   };
 }
 
@@ -246,7 +257,11 @@ async function readJson(request: Request, r: AnyRoute): Promise<unknown> {
   }
 }
 
-function listen(app: Hono<Env>, o: { port?: number; host?: string }): Promise<ServerHandle> {
+function listen(
+  app: Hono<Env>,
+  o: { port?: number; host?: string },
+  onClose: () => Promise<void>,
+): Promise<ServerHandle> {
   const host = o.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: o.port ?? 8181, hostname: host });
@@ -257,12 +272,15 @@ function listen(app: Hono<Env>, o: { port?: number; host?: string }): Promise<Se
       resolve({
         url: `http://${shown}:${port}`,
         port,
-        close: () =>
-          new Promise<void>((done, fail) => {
+        close: async () => {
+          await new Promise<void>((done, fail) => {
             server.close((err) => (err ? fail(err) : done()));
             // Idle keep-alive connections would hold close() open; busy ones finish their request.
             if ('closeIdleConnections' in server) server.closeIdleConnections();
-          }),
+          });
+          // A query whose client went away may still be stopping: the engine closes after it.
+          await onClose();
+        },
       });
     });
   });

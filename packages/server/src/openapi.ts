@@ -66,6 +66,16 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
         ? { description: 'done' }
         : {
             description: 'success',
+            ...(r.responseHeaders
+              ? {
+                  headers: Object.fromEntries(
+                    Object.entries(r.responseHeaders).map(([name, description]) => [
+                      name,
+                      { description, schema: { type: 'string' } },
+                    ]),
+                  ),
+                }
+              : {}),
             content: {
               'application/json': { schema: jsonSchema(r.response, 'output') },
               ...Object.fromEntries((r.alsoProduces ?? []).map((t) => [t, {}])),
@@ -97,6 +107,12 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
             }
           : {}),
         '409': problemResponse('already exists, or a conflicting change'),
+        ...Object.fromEntries(
+          Object.entries(r.errors ?? {}).map(([status, description]) => [
+            status,
+            problemResponse(description),
+          ]),
+        ),
       },
     };
     paths[r.path] ??= {};
@@ -108,7 +124,7 @@ export function openApiDocument(routes: readonly AnyRoute[]): Json {
       title: 'Lakekit governance API',
       version: '1',
       description:
-        'Principals, tokens, roles, grants, masks, row filters, tags, annotations, access requests, effective access, quality, runs, audit and lineage of a Lakekit catalog.',
+        'Principals, tokens, roles, grants, masks, row filters, tags, annotations, access requests, effective access, quality, runs, audit and lineage of a Lakekit catalog; governed SQL queries with answer receipts and flags.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],

@@ -3,7 +3,9 @@ import {
   CommitConflictError,
   ForbiddenError,
   NotFoundError,
+  QueryCancelledError,
   StorageError,
+  UnhealthyInputError,
   UsageError,
 } from '@lakekit/core';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +22,9 @@ describe('problem details', () => {
     expect(statusOf('commit_conflict')).toBe(409);
     expect(statusOf('metadata_invalid')).toBe(500);
     expect(statusOf('storage_error')).toBe(500);
+    expect(statusOf('unhealthy_input')).toBe(409);
+    expect(statusOf('timeout')).toBe(408);
+    expect(statusOf('cancelled')).toBe(499);
   });
 
   it('spreads the context of a LakeError into the body', () => {
@@ -38,6 +43,15 @@ describe('problem details', () => {
     expect(problemOf(new UsageError('bad')).body.status).toBe(400);
     expect(problemOf(new ForbiddenError('no')).body.status).toBe(403);
     expect(problemOf(new CommitConflictError('raced')).body.status).toBe(409);
+    expect(problemOf(new UnhealthyInputError('input failed')).body).toEqual(
+      expect.objectContaining({ status: 409, code: 'unhealthy_input' }),
+    );
+    const timeout = problemOf(new QueryCancelledError('timeout', 'past its limit'));
+    expect(timeout).toEqual({
+      body: expect.objectContaining({ status: 408, title: 'Request Timeout' }),
+      unexpected: false,
+    });
+    expect(problemOf(new QueryCancelledError('cancelled', 'gone')).body.status).toBe(499);
   });
 
   it('says nothing about the insides of an unexpected error', () => {

@@ -33,10 +33,14 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  499: 'Client Closed Request',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** The HTTP status of a LakeError code. */
@@ -46,6 +50,11 @@ export function statusOf(code: string): number {
   if (code === 'forbidden') return 403;
   if (code === 'unauthorized') return 401;
   if (code === 'commit_conflict' || code.endsWith('_conflict')) return 409;
+  // A governed query refused because an input failed an error check or is stale (require healthy).
+  if (code === 'unhealthy_input') return 409;
+  // QueryCancelledError: past its time limit, or cancelled because the client went away.
+  if (code === 'timeout') return 408;
+  if (code === 'cancelled') return 499;
   if (
     code === 'usage' ||
     code === 'config_invalid' ||

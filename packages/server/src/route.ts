@@ -7,6 +7,7 @@ import type { Actor, Catalog, GovernanceStore, Principal, TokenInfo } from '@lak
 import type * as z from 'zod';
 import type { Access } from './access.js';
 import type { ServerLog } from './log.js';
+import type { QueryService } from './queries.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -24,6 +25,8 @@ export interface RequestContext<P, Q, B> {
   access: Access;
   request: Request;
   log: ServerLog;
+  /** The governed query engine (opened on first use) and the flag webhook. */
+  queries: QueryService;
 }
 
 type Schema = z.ZodType;
@@ -50,6 +53,10 @@ export interface Route<
   response: R;
   /** Other media types the route can answer with, by `Accept` (documented in OpenAPI). */
   alsoProduces?: string[];
+  /** Headers of the success answer (documented in OpenAPI): name → description. */
+  responseHeaders?: Record<string, string>;
+  /** Statuses beyond the common ones (documented in OpenAPI): status → description. */
+  errors?: Record<number, string>;
   handler(ctx: RequestContext<Out<P>, Out<Q>, Out<B>>): Promise<z.input<R> | Response>;
 }
 
@@ -66,6 +73,8 @@ export interface AnyRoute {
   status?: 200 | 201 | 204;
   response: Schema;
   alsoProduces?: string[];
+  responseHeaders?: Record<string, string>;
+  errors?: Record<number, string>;
   handler(ctx: RequestContext<unknown, unknown, unknown>): Promise<unknown>;
 }
 

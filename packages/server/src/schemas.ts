@@ -245,3 +245,114 @@ export const Problem = z
     code: z.string(),
   })
   .catchall(z.unknown());
+
+/** A column of a query answer: its name and DuckDB type. */
+export const QueryColumn = z.object({ name: z.string(), type: z.string() });
+
+const ReceiptTable = z.object({
+  table: z.string(),
+  snapshotId: z.string().nullable(),
+  schemaId: z.number(),
+  committedAt: z.string().optional(),
+  selectedBy: z.string(),
+  policies: z.object({
+    maskedColumns: z.array(
+      z.object({
+        column: z.string(),
+        kind: z.string(),
+        role: z.string(),
+        source: z.enum(['column_mask', 'tag_policy']),
+        policy: z.string().optional(),
+      }),
+    ),
+    hiddenColumns: z.number(),
+    rowFilter: z.string().optional(),
+  }),
+  quality: z.object({
+    status: Health,
+    failedChecks: z.array(
+      z.object({
+        check: z.string(),
+        kind: z.string(),
+        severity: z.string(),
+        message: z.string(),
+        checkedAt: z.string(),
+      }),
+    ),
+    checkedSnapshotId: z.string().optional(),
+    freshness: z.object({
+      committedAt: z.string().optional(),
+      ageSeconds: z.number().optional(),
+      maxAgeSeconds: z.number().optional(),
+      stale: z.boolean(),
+    }),
+  }),
+  lineage: z.object({
+    upstream: z.array(z.string()),
+    runs: z.array(
+      z.object({
+        runId: z.string(),
+        pipeline: z.string().optional(),
+        snapshotId: z.string(),
+        committedAt: z.string(),
+      }),
+    ),
+  }),
+});
+
+/** The receipt of a governed answer (see packages/query/src/governed/receipt.ts). */
+export const Receipt = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  createdAt: z.string(),
+  principal: z.string(),
+  sql: z.string(),
+  normalizedSql: z.string(),
+  sqlHash: z.string(),
+  tables: z.array(ReceiptTable),
+  result: z.object({
+    columns: z.array(QueryColumn),
+    rowCount: z.number(),
+    hash: z.string(),
+    limit: z.number(),
+    truncated: z.boolean(),
+  }),
+  evaluation: z.enum(['parallel', 'sequential']),
+  warnings: z.array(z.string()),
+  healthy: z.boolean(),
+  retainUntil: z.string(),
+});
+
+/** A flag raised on an answer, with the owners notified and the lineage to investigate. */
+export const AnswerFlag = z.object({
+  id: z.string(),
+  receiptId: z.string(),
+  principal: z.string(),
+  reason: z.string(),
+  owners: z.array(
+    z.object({ type: z.enum(['principal', 'role']), name: z.string(), tables: z.array(z.string()) }),
+  ),
+  lineage: z.array(
+    z.object({
+      table: z.string(),
+      snapshotId: z.string().nullable(),
+      committedAt: z.string().optional(),
+      owner: GranteeOut.optional(),
+      upstream: z.array(z.string()),
+      runs: z.array(
+        z.object({
+          runId: z.string(),
+          pipeline: z.string().optional(),
+          snapshotId: z.string(),
+          committedAt: z.string(),
+          status: z.string().optional(),
+        }),
+      ),
+      quality: Health,
+      failedChecks: ReceiptTable.shape.quality.shape.failedChecks,
+    }),
+  ),
+  warnings: z.array(z.string()),
+  notification: z.string(),
+  createdAt: z.string(),
+});

@@ -156,3 +156,49 @@ export async function verifyConsistency(
   }
   return c.identical ? 0 : 1;
 }
+
+/** `lake answer flag <receipt> --reason "…"`: reports a wrong answer; owners are notified (notifications.webhook). */
+export async function answerFlag(
+  ctx: CommandContext,
+  receiptId: string,
+  opts: { reason: string },
+): Promise<number> {
+  const { actor } = await governance(ctx);
+  const { flagAnswer } = await import('@lakekit/query');
+  const webhookUrl = ctx.config.notifications?.webhook;
+  const flag = await flagAnswer({
+    catalog: await ctx.catalog(),
+    actor,
+    receiptId,
+    reason: opts.reason,
+    ...(webhookUrl ? { webhookUrl } : {}),
+  });
+  if (ctx.options.json) {
+    printJson(flag);
+    return 0;
+  }
+  const lines = [
+    `flagged answer ${flag.receiptId} as ${flag.id} (by ${flag.principal}): ${flag.reason}`,
+    `owners: ${flag.owners.map((o) => `${o.type} ${o.name} (${o.tables.join(', ')})`).join('; ') || 'none recorded'}`,
+    `notification: ${flag.notification}`,
+    'to investigate:',
+    ...flag.lineage.map(
+      (l) =>
+        `  ${l.table}@${l.snapshotId ?? 'empty'}: quality ${l.quality}${l.failedChecks.length > 0 ? ` (failed: ${l.failedChecks.map((c) => c.check).join(', ')})` : ''}; from ${l.upstream.join(', ') || 'no recorded source'}; runs ${l.runs.map((r) => r.runId).join(', ') || 'none recorded'}`,
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+/** `lake answer flags [receipt]`: flags raised on answers, newest first. */
+export async function answerFlags(ctx: CommandContext, receiptId: string | undefined): Promise<number> {
+  const flags = await (await ctx.catalog()).answers.listFlags(receiptId);
+  if (ctx.options.json) printJson({ flags });
+  else
+    printTable(
+      ['id', 'receipt', 'by', 'created', 'notification', 'reason'],
+      flags.map((f) => [f.id, f.receiptId, f.principal, f.createdAt, f.notification ?? '', f.reason]),
+    );
+  return 0;
+}

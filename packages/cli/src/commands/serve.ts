@@ -84,7 +84,14 @@ export async function serveCommand(
     info(`created principal admin (MANAGE on the catalog); its token, shown once, also saved to ${path}:`);
     info(`  ${boot.token.token}`);
   }
-  const handle = await createServer({ catalog, log })
+  // Governed queries use their own locked DuckDB instances, set up from `query:` (opened by the
+  // server on the first query, closed with it); flags on answers go to `notifications.webhook`.
+  const webhookUrl = ctx.config.notifications?.webhook;
+  const handle = await createServer({
+    catalog,
+    log,
+    query: { engineOptions: ctx.config.query ?? {}, ...(webhookUrl ? { webhookUrl } : {}) },
+  })
     .listen({ port, host })
     .catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL') {

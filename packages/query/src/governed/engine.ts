@@ -43,7 +43,16 @@ import {
   UnhealthyInputError,
   UsageError,
 } from '@lakekit/core';
-import type { Engine, SnapshotJson, SnapshotSelector, Table } from '@lakekit/iceberg';
+import {
+  type Engine,
+  planScan,
+  readSql as readSnapshotSql,
+  type Schema,
+  type SnapshotJson,
+  type SnapshotSelector,
+  schemaById,
+  type Table,
+} from '@lakekit/iceberg';
 import { selectorOf } from '../admin-query.js';
 import { toJsonValue } from '../json-values.js';
 import { deparseSql, type ParsedSql, parseSql, type TableRefNode } from '../table-references.js';
@@ -84,14 +93,20 @@ export interface GovernedQueryOptions {
   /** Refuse the answer when an input failed an `error` check or is stale. */
   requireHealthy?: boolean;
   /**
-   * Snapshot per table reference, in the order the references appear (what a receipt pins);
-   * `null` reads an empty table.
+   * Snapshot (and schema) per table reference, in the order the references appear (what a receipt
+   * pins); a null snapshot reads an empty table. The schema defaults to the snapshot's own.
    */
-  pins?: readonly (string | null)[];
+  pins?: readonly Pin[];
   /** Store the receipt and audit the query (default true; `receipt verify` and consistency runs too). */
   record?: boolean;
   /** The audit action (default `query.run`). */
   auditAction?: string;
+}
+
+/** What a receipt pins for one table reference. */
+export interface Pin {
+  snapshotId: string | null;
+  schemaId?: number;
 }
 
 /** A governed answer. */
@@ -107,7 +122,9 @@ interface ResolvedRef {
   node: TableRefNode;
   name: string;
   receipt: ReceiptTable;
+  /** The CTE name of the secure view (same table, snapshot and policies: same name) and its SQL. */
   cte: string;
+  sql: string;
 }
 
 const SEQUENTIAL_AGGREGATES = new Set([
@@ -326,6 +343,10 @@ export class GovernedQueryEngine {
     const createdAt = nowIso();
     const conn = await this.parallel.connect();
     const planner = engineOf(this.parallel, conn);
+    // The time limit covers everything DuckDB does for the query: parsing, AT (…) clauses,
+    // planning (constant folding runs there) and execution.
+    const deadline = new Deadline(timeoutMs, options.signal);
+    deadline.watch(conn);
     try {
       const tree = await parseGuarded(planner, sql);
       const { references, root } = guardQuery(tree, this.reservedNames);
@@ -335,48 +356,8 @@ export class GovernedQueryEngine {
       if (snap && !snap.principal(caller.name))
         throw new ForbiddenError(`principal ${caller.name} does not exist`);
       const resolved = await this.resolve(planner, caller, snap, references, options.pins);
-      const ctes = resolved.filter((r, i) => resolved.findIndex((x) => x.cte === r.cte) === i);
-      for (const r of resolved) {
-        if (!r.node.alias) r.node.alias = r.node.table_name;
-        r.node.catalog_name = '';
-        r.node.schema_name = '';
-        r.node.table_name = r.cte;
-        r.node.at_clause = null;
-      }
-      const withCtes = async () =>
-        prependCtes(
-          await deparseSql(planner, tree),
-          ctes.map((c) => [c.cte, this.cteSql.get(c.cte)!]),
-        );
-      const unordered = await withCtes();
-      // The bound plan: what it reads, and whether thread scheduling could change the answer.
-      const plan = await boundPlan(planner, unordered);
-      checkScans(plan);
-      const sequential = needsSequential(plan, tree, root);
-      const width = await conn.prepare(unordered).then(
-        (p) => p.columnCount,
-        (e: unknown) => {
-          throw new UsageError(`invalid query: ${scrub(e instanceof Error ? e.message : String(e))}`);
-        },
-      );
-      addTotalOrder(root, width);
-      let text = await withCtes();
-      text = hasLimit(root)
-        ? `SELECT * FROM (${text}) AS __lk_out LIMIT ${limit + 1}`
-        : `${text} LIMIT ${limit + 1}`;
-      const exec = sequential ? await this.sequential.connect() : conn;
-      let rowsJson: unknown[][];
-      let columns: { name: string; type: string }[];
-      try {
-        const result = await runWithTimeout(exec, text, timeoutMs, options.signal);
-        const types = result.columnTypes().map((t) => t.toString());
-        columns = result.columnNames().map((name, i) => ({ name, type: types[i]! }));
-        rowsJson = result.getRowsJson().map((row) => row.map((v, i) => toJsonValue(v, types[i]!)));
-      } finally {
-        if (exec !== conn) exec.closeSync();
-      }
-      const truncated = rowsJson.length > limit;
-      if (truncated) rowsJson = rowsJson.slice(0, limit);
+      deadline.check();
+      qualifyColumnsByAlias(tree, references);
       const tables = resolved.map((r) => r.receipt);
       const warnings = tables.flatMap((t) => [
         ...t.quality.failedChecks
@@ -390,6 +371,50 @@ export class GovernedQueryEngine {
         throw new UnhealthyInputError(`answer refused: unhealthy input (${warnings.join('; ')})`, {
           context: { tables: tables.map((t) => t.table).join(', ') },
         });
+      const ctes = resolved.filter((r, i) => resolved.findIndex((x) => x.cte === r.cte) === i);
+      for (const r of resolved) {
+        if (!r.node.alias) r.node.alias = r.node.table_name;
+        r.node.catalog_name = '';
+        r.node.schema_name = '';
+        r.node.table_name = r.cte;
+        r.node.at_clause = null;
+      }
+      const withCtes = async () =>
+        prependCtes(
+          await deparseSql(planner, tree),
+          ctes.map((c) => [c.cte, c.sql]),
+        );
+      const unordered = await withCtes();
+      // The bound plan: what it reads, and whether thread scheduling could change the answer.
+      const plan = await boundPlan(planner, unordered);
+      checkScans(plan, allowedFiles(ctes.map((c) => c.sql)));
+      const sequential = needsSequential(plan, tree, root);
+      const width = await conn.prepare(unordered).then(
+        (p) => p.columnCount,
+        (e: unknown) => {
+          throw new UsageError(`invalid query: ${scrub(e instanceof Error ? e.message : String(e))}`);
+        },
+      );
+      addTotalOrder(root, width);
+      let text = await withCtes();
+      text = hasLimit(root)
+        ? `SELECT * FROM (${text}) AS __lk_out LIMIT ${limit + 1}`
+        : `${text} LIMIT ${limit + 1}`;
+      deadline.check();
+      const exec = sequential ? await this.sequential.connect() : conn;
+      deadline.watch(exec);
+      let rowsJson: unknown[][];
+      let columns: { name: string; type: string }[];
+      try {
+        const result = await run(exec, text);
+        const types = result.columnTypes().map((t) => t.toString());
+        columns = result.columnNames().map((name, i) => ({ name, type: types[i]! }));
+        rowsJson = result.getRowsJson().map((row) => row.map((v, i) => toJsonValue(v, types[i]!)));
+      } finally {
+        if (exec !== conn) exec.closeSync();
+      }
+      const truncated = rowsJson.length > limit;
+      if (truncated) rowsJson = rowsJson.slice(0, limit);
       const retentionDays = this.options.receiptRetentionDays ?? 30;
       const body: Omit<Receipt, 'id'> = {
         version: 1,
@@ -406,20 +431,20 @@ export class GovernedQueryEngine {
         retainUntil: new Date(Date.parse(createdAt) + retentionDays * DAY_MS).toISOString(),
       };
       return { columns, rows: rowsJson, truncated, receipt: { id: receiptId(body), ...body } };
+    } catch (e) {
+      throw deadline.explain(e);
     } finally {
+      deadline.done();
       conn.closeSync();
     }
   }
-
-  /** Secure SQL of each CTE name (same table, snapshot and policies: one CTE). */
-  private readonly cteSql = new Map<string, string>();
 
   private async resolve(
     planner: Engine,
     caller: Actor,
     snap: GovernanceSnapshot | undefined,
     references: readonly { node: TableRefNode; name: string }[],
-    pins: readonly (string | null)[] | undefined,
+    pins: readonly Pin[] | undefined,
   ): Promise<ResolvedRef[]> {
     if (pins && pins.length !== references.length)
       throw new UsageError(
@@ -448,16 +473,26 @@ export class GovernedQueryEngine {
       let selector: SnapshotSelector;
       let selectedBy: string;
       if (pin !== undefined) {
-        selector = pin === null ? { ref: 'main' } : { snapshotId: BigInt(pin) };
+        selector = pin.snapshotId === null ? { ref: 'main' } : { snapshotId: BigInt(pin.snapshotId) };
         selectedBy = 'pinned';
       } else {
-        selector = await selectorOf(planner, ref.node, table);
+        selector = await selectorOf(planner, ref.node, table).catch((e: unknown) => {
+          if (e instanceof LakeError) throw e;
+          throw new UsageError(
+            `table ${name}: invalid AT (${ref.node.at_clause?.unit ?? ''} => …) clause: ${scrub(e instanceof Error ? e.message : String(e))}`,
+            { context: { table: name } },
+          );
+        });
         selectedBy = ref.node.at_clause ? `AT (${ref.node.at_clause.unit.toUpperCase()} => …)` : 'current';
       }
-      if (pin === null && table.currentSnapshot() !== undefined && table.metadata.refs['main'] !== undefined)
+      if (pin?.snapshotId === null && table.currentSnapshot() !== undefined)
         throw new UsageError(`table ${name}: the receipt read it empty, and it has snapshots now`);
-      const snapshot = pin === null ? undefined : table.snapshot(selector);
-      const schema = table.schemaFor(snapshot, selector);
+      const snapshot = pin?.snapshotId === null ? undefined : table.snapshot(selector);
+      // A pin reads with the schema the answer used (a column renamed since keeps its old name).
+      const schema =
+        pin?.schemaId !== undefined
+          ? schemaById(table.metadata, pin.schemaId)
+          : table.schemaFor(snapshot, selector);
       const current = table.schema();
       const columns: SnapshotColumn[] = schema.fields.map((f) => {
         const now = current.fields.find((c) => c.id === f.id);
@@ -468,7 +503,7 @@ export class GovernedQueryEngine {
         : columns.map((c) => ({ name: c.name, access: 'visible' as const }));
       if (!policies.some((p) => p.access !== 'hidden')) throw unknown();
       const rowFilter = access?.rowFilter?.predicate;
-      const readSql = await this.readSql(planner, table, snapshot, schema.schemaId, selector);
+      const readSql = await this.readSql(planner, table, snapshot, schema, selector);
       const secure = secureSelect({
         readSql,
         columns,
@@ -476,13 +511,12 @@ export class GovernedQueryEngine {
         ...(rowFilter ? { rowFilter } : {}),
         secret,
       });
-      const key = sha256(secure);
-      const cte = `__lk_t_${key.slice(0, 16)}`;
-      this.cteSql.set(cte, secure);
+      const cte = `__lk_t_${sha256(secure).slice(0, 16)}`;
       out.push({
         node: ref.node,
         name,
         cte,
+        sql: secure,
         receipt: {
           table: name,
           snapshotId: snapshot ? String(snapshot['snapshot-id']) : null,
@@ -494,11 +528,6 @@ export class GovernedQueryEngine {
           lineage: await this.lineage(table, snapshot),
         },
       });
-    }
-    // Keep the CTE text map from growing without bound across queries.
-    if (this.cteSql.size > 4096) {
-      const keep = new Set(out.map((r) => r.cte));
-      for (const k of this.cteSql.keys()) if (!keep.has(k)) this.cteSql.delete(k);
     }
     return out;
   }
@@ -519,14 +548,16 @@ export class GovernedQueryEngine {
     planner: Engine,
     table: Table,
     snapshot: SnapshotJson | undefined,
-    schemaId: number,
+    schema: Schema,
     selector: SnapshotSelector,
   ): Promise<string> {
-    const key = `${String(table.metadata['table-uuid'])}@${snapshot ? String(snapshot['snapshot-id']) : 'empty'}@${schemaId}`;
+    const key = `${String(table.metadata['table-uuid'])}@${snapshot ? String(snapshot['snapshot-id']) : 'empty'}@${schema.schemaId}`;
     let sql = this.readSqlCache.get(key);
     if (sql === undefined) {
-      // The selector decides the schema too (a branch or the current state: the current schema).
-      sql = await table.readSql(planner, selector);
+      sql =
+        schema.schemaId === table.schemaFor(snapshot, selector).schemaId
+          ? await table.readSql(planner, selector)
+          : await readSnapshotSql(planner, table.io, schema, await planScan(table.io, snapshot));
       if (this.readSqlCache.size > 2048) this.readSqlCache.clear();
       this.readSqlCache.set(key, sql);
     }
@@ -620,7 +651,7 @@ export class GovernedQueryEngine {
         ? { name: 'local-admin', localAdmin: true }
         : { name: receipt.principal };
     const answer = await this.query(caller, receipt.normalizedSql, {
-      pins: receipt.tables.map((t) => t.snapshotId),
+      pins: receipt.tables.map((t) => ({ snapshotId: t.snapshotId, schemaId: t.schemaId })),
       limit: receipt.result.limit,
       auditAction: 'receipt.verify',
     });
@@ -652,7 +683,7 @@ export class GovernedQueryEngine {
       throw new UsageError(`runs must be from 1 to 1000 (got ${runs})`);
     const first = await this.query(caller, sql, options);
     const counts = new Map<string, number>([[first.receipt.result.hash, 1]]);
-    const pins = first.receipt.tables.map((t) => t.snapshotId);
+    const pins = first.receipt.tables.map((t) => ({ snapshotId: t.snapshotId, schemaId: t.schemaId }));
     for (let i = 1; i < runs; i++) {
       const a = await this.query(caller, first.receipt.normalizedSql, { ...options, pins, record: false });
       counts.set(a.receipt.result.hash, (counts.get(a.receipt.result.hash) ?? 0) + 1);
@@ -713,6 +744,31 @@ async function parseGuarded(planner: Engine, sql: string): Promise<ParsedSql> {
   }
 }
 
+/**
+ * Column references written with the table's full name (`crm.accounts.id`) refer to the table by
+ * its last part once the reference is rewritten (`accounts.id`), as DuckDB resolves them today.
+ */
+function qualifyColumnsByAlias(
+  tree: unknown,
+  references: readonly { node: TableRefNode; name: string }[],
+): void {
+  const unaliased = new Map<string, string>();
+  for (const r of references) if (!r.node.alias) unaliased.set(r.name.toLowerCase(), r.node.table_name);
+  if (unaliased.size === 0) return;
+  walk(tree, (o) => {
+    if (o['class'] !== 'COLUMN_REF' || !Array.isArray(o['column_names'])) return;
+    const names = o['column_names'] as string[];
+    for (const k of [3, 2]) {
+      if (names.length <= k) continue;
+      const table = unaliased.get(names.slice(0, k).join('.').toLowerCase());
+      if (table !== undefined) {
+        o['column_names'] = [table, ...names.slice(k)];
+        return;
+      }
+    }
+  });
+}
+
 /** Puts the secure-view CTEs in front of the (deparsed) query, merging with its own WITH. */
 function prependCtes(sql: string, ctes: [string, string][]): string {
   if (ctes.length === 0) return sql;
@@ -740,14 +796,23 @@ function walk(v: unknown, f: (o: Record<string, unknown>) => void): void {
   }
 }
 
-/** Refuses a plan that reads anything but Parquet files and generated series (defence in depth). */
-function checkScans(plan: unknown): void {
+/**
+ * Refuses a plan that reads anything but the Parquet files of the resolved snapshots and generated
+ * series (defence in depth: the guard already refuses every other way to name a file).
+ */
+function checkScans(plan: unknown, files: ReadonlySet<string>): void {
   walk(plan, (o) => {
-    if (o['type'] === 'LOGICAL_GET') {
-      const name = String(o['name'] ?? '');
-      if (!ALLOWED_SCANS.has(name))
-        throw new ForbiddenError(`query refused: it would read ${name || 'an unknown source'}`, {
-          context: { reason: 'scan', scan: name },
+    if (o['type'] !== 'LOGICAL_GET') return;
+    const name = String(o['name'] ?? '');
+    if (!ALLOWED_SCANS.has(name))
+      throw new ForbiddenError(`query refused: it would read ${name || 'an unknown source'}`, {
+        context: { reason: 'scan', scan: name },
+      });
+    if (name === 'read_parquet' || name === 'parquet_scan') {
+      const read = ((o['function_data'] as { files?: unknown[] } | undefined)?.files ?? []).map(String);
+      if (read.length === 0 || read.some((f) => !files.has(f)))
+        throw new ForbiddenError('query refused: it would read files outside the snapshots it names', {
+          context: { reason: 'scan' },
         });
     }
   });
@@ -814,36 +879,75 @@ function addTotalOrder(root: Record<string, unknown>, width: number): void {
   }
 }
 
-/** Runs `sql` on `conn`, interrupting it at the time limit or when `signal` aborts. */
-async function runWithTimeout(
+/**
+ * The time limit and cancellation of one query: every DuckDB connection it uses is interrupted when
+ * the limit passes or the caller aborts, and the error it then gets is reported as such.
+ */
+class Deadline {
+  reason: 'timeout' | 'cancelled' | undefined;
+  private readonly conns = new Set<DuckDBConnection>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly onAbort = () => this.fire('cancelled');
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.timer = setTimeout(() => this.fire('timeout'), timeoutMs);
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  watch(conn: DuckDBConnection): void {
+    this.conns.add(conn);
+    if (this.reason) conn.interrupt();
+  }
+
+  private fire(reason: 'timeout' | 'cancelled'): void {
+    this.reason ??= reason;
+    for (const c of this.conns) c.interrupt();
+  }
+
+  /** Throws when the limit passed or the caller aborted (between steps that are not DuckDB's). */
+  check(): void {
+    if (this.reason) throw this.explain(undefined);
+  }
+
+  /** The error to report for `e`: the time-out or cancellation when one happened. */
+  explain(e: unknown): unknown {
+    if (this.reason === 'timeout')
+      return new QueryCancelledError(
+        'timeout',
+        `the query ran past its time limit of ${this.timeoutMs} ms and was stopped`,
+      );
+    if (this.reason === 'cancelled') return new QueryCancelledError('cancelled', 'the query was cancelled');
+    return e;
+  }
+
+  done(): void {
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** Runs the final SQL; DuckDB's errors become UsageErrors without internal names. */
+async function run(
   conn: DuckDBConnection,
   sql: string,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
 ): Promise<Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>> {
-  let reason: 'timeout' | 'cancelled' | undefined;
-  const interrupt = (why: 'timeout' | 'cancelled') => {
-    reason ??= why;
-    conn.interrupt();
-  };
-  const timer = setTimeout(() => interrupt('timeout'), timeoutMs);
-  const onAbort = () => interrupt('cancelled');
-  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await conn.runAndReadAll(sql);
   } catch (e) {
-    if (reason === 'timeout')
-      throw new QueryCancelledError(
-        'timeout',
-        `the query ran past its time limit of ${timeoutMs} ms and was stopped`,
-      );
-    if (reason === 'cancelled') throw new QueryCancelledError('cancelled', 'the query was cancelled');
     const message = e instanceof Error ? e.message : String(e);
     throw new UsageError(`query failed: ${scrub(message)}`);
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Local paths of the Parquet files the secure views read (what the plan may scan). */
+function allowedFiles(sqls: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const sql of sqls)
+    for (const m of sql.matchAll(/'((?:[^']|'')*\.parquet)'/g)) out.add(m[1]!.replaceAll("''", "'"));
+  return out;
 }
 
 /** Keeps internal names out of error messages shown to callers. */

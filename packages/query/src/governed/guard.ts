@@ -103,6 +103,27 @@ export const ALLOWED_FUNCTIONS: ReadonlySet<string> = new Set([
 /** Table functions a governed query may use in FROM (they read nothing but their arguments). */
 export const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set(['range', 'generate_series', 'unnest']);
 
+/**
+ * Bare names DuckDB binds, when no column has that name, to a function (SQL value functions): they
+ * would call the current time or the environment past the function allow-list.
+ */
+const VALUE_FUNCTION_NAMES = new Set([
+  'current_date',
+  'current_time',
+  'current_timestamp',
+  'localtime',
+  'localtimestamp',
+  'current_user',
+  'session_user',
+  'user',
+  'current_catalog',
+  'current_schema',
+  'current_role',
+]);
+
+/** A name DuckDB could read as a file (replacement scan), never a CTE's. */
+const FILE_LIKE_NAME = /[/\\:*?'"]|\.(parquet|csv|json|tsv|txt|ndjson|jsonl|gz|zst|db|duckdb|sqlite)$/i;
+
 /** Expression classes of DuckDB's parse tree a governed query may contain. */
 const EXPRESSION_CLASSES = new Set([
   'BETWEEN',
@@ -201,8 +222,14 @@ export function guardQuery(
           refuse('TABLESAMPLE is not repeatable and is not allowed in governed queries');
         if (type === 'BASE_TABLE') {
           checkTableRef(o as TableRefNode, scope);
-          // The AT clause's expression is checked like any other expression.
-          if (o['at_clause']) visit(o['at_clause'], scope, depth + 1);
+          // The AT clause's expression is checked like any other expression; it is evaluated on
+          // its own, before the query, so it may not hold a query of its own.
+          if (o['at_clause']) {
+            walkTree(o['at_clause'], (x) => {
+              if (x['class'] === 'SUBQUERY') refuse('AT (…) takes a constant expression, not a subquery');
+            });
+            visit(o['at_clause'], scope, depth + 1);
+          }
           return;
         }
         if (type === 'TABLE_FUNCTION') {
@@ -210,6 +237,10 @@ export function guardQuery(
           const name = lower(fn?.['function_name']);
           if (!ALLOWED_TABLE_FUNCTIONS.has(name) || fn?.['schema'] || fn?.['catalog'])
             refuse(`table function ${String(fn?.['function_name'])}() is not allowed`, { function: name });
+          // Checked here as a table function: only its arguments are expressions to check.
+          for (const [k, x] of Object.entries(o)) if (k !== 'function') visit(x, scope, depth + 1);
+          for (const x of Object.values(fn ?? {})) visit(x, scope, depth + 2);
+          return;
         }
       }
     }
@@ -228,12 +259,20 @@ export function guardQuery(
       const name = lower(entry.key);
       if (name.startsWith(RESERVED_PREFIX)) refuse(`CTE names starting with ${RESERVED_PREFIX} are reserved`);
       if (catalogNames.has(name)) refuse(`a CTE may not be named ${entry.key}: that name is reserved`);
+      if (FILE_LIKE_NAME.test(name)) refuse(`a CTE may not be named ${entry.key}: it reads as a file path`);
       const query = entry.value?.query as { node?: Record<string, unknown> } | undefined;
-      // A recursive CTE sees itself; any other sees only the CTEs before it.
-      const recursive = query?.node?.['type'] === 'RECURSIVE_CTE_NODE';
+      // A recursive CTE sees itself in its recursive part only: DuckDB binds a reference in the
+      // anchor (left) part past the CTE, so there it is checked as an outside reference.
+      const node = query?.node;
       const inner = new Set(scope);
-      if (recursive) inner.add(name);
-      visit(entry.value, inner, depth + 1);
+      if (node?.['type'] === 'RECURSIVE_CTE_NODE') {
+        inner.add(name);
+        const { left, ...rest } = node;
+        visit(left, scope, depth + 3);
+        visit({ ...entry.value, query: { ...query, node: rest } }, inner, depth + 1);
+      } else {
+        visit(entry.value, inner, depth + 1);
+      }
       scope = new Set(scope);
       scope.add(name);
     }
@@ -244,7 +283,7 @@ export function guardQuery(
     const name = ref.table_name;
     if (ref.catalog_name === '' && ref.schema_name === '') {
       if (scope.has(name.toLowerCase()) && ref.at_clause === null) return;
-      if (/[/\\:*?'"]|\.(parquet|csv|json|tsv|txt|ndjson|jsonl|gz|zst|db|duckdb|sqlite)$/i.test(name))
+      if (FILE_LIKE_NAME.test(name))
         refuse(`"${name}" is a file path; governed queries read only tables (ns.table)`, { table: name });
       refuse(`table ${name}: name tables as <namespace>.<table>`, { table: name });
     }
@@ -265,7 +304,9 @@ export function guardQuery(
     }
     if (cls === 'FUNCTION' || cls === 'WINDOW') {
       const name = lower(o['function_name']);
-      if (o['schema'] || o['catalog'])
+      // The parser itself writes `main.` before some functions (list and struct literals, TRIM,
+      // EXTRACT…); no function can be created here, so `main.f` is the built-in `f`.
+      if ((o['schema'] && lower(o['schema']) !== 'main') || o['catalog'])
         refuse(`function ${String(o['schema'])}.${String(o['function_name'])}() is not allowed`);
       if (!ALLOWED_FUNCTIONS.has(name))
         refuse(`function ${String(o['function_name'])}() is not allowed in governed queries`, {
@@ -277,11 +318,23 @@ export function guardQuery(
       const names = o['column_names'];
       if (Array.isArray(names) && names.some((n) => lower(n).startsWith(RESERVED_PREFIX)))
         refuse(`names starting with ${RESERVED_PREFIX} are reserved`);
+      if (Array.isArray(names) && names.length === 1 && VALUE_FUNCTION_NAMES.has(lower(names[0])))
+        refuse(
+          `${String(names[0])} is not allowed in governed queries (a column of that name must be qualified: t.${String(names[0])})`,
+        );
     }
   };
 
   visit(root, new Set(), 0);
   return { references, root };
+}
+
+function walkTree(v: unknown, f: (o: Record<string, unknown>) => void): void {
+  if (Array.isArray(v)) for (const x of v) walkTree(x, f);
+  else if (v !== null && typeof v === 'object') {
+    f(v as Record<string, unknown>);
+    for (const x of Object.values(v)) walkTree(x, f);
+  }
 }
 
 /** Checks the SQL text before parsing (size and NUL bytes). */

@@ -2,6 +2,7 @@
 import type { AnyRoute } from '../route.js';
 import { accessRequestRoutes } from './access-requests.js';
 import { annotationRoutes } from './annotations.js';
+import { answerRoutes } from './answers.js';
 import { auditRoutes } from './audit.js';
 import { grantRoutes } from './grants.js';
 import { lineageRoutes } from './lineage.js';
@@ -26,5 +27,6 @@ export function allRoutes(): AnyRoute[] {
     ...runRoutes,
     ...auditRoutes,
     ...lineageRoutes,
+    ...answerRoutes,
   ];
 }
