@@ -60,7 +60,11 @@ describe('pipelines from PostgreSQL', () => {
     if (r.stdout.trim() === '') throw new Error(`lake run ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
     return { code: r.code, report: JSON.parse(r.stdout) as RunReport, stderr: r.stderr };
   };
-  const query = (q: string) => lakeJson<Query>(['query', q], { cwd, env: { CRM_URL: dbUrl } });
+  // Rows and columns only: each answer's receipt (times, ids) differs from run to run.
+  const query = async (q: string): Promise<Query> => {
+    const { columns, rows } = await lakeJson<Query>(['query', q], { cwd, env: { CRM_URL: dbUrl } });
+    return { columns, rows };
+  };
 
   /** Source rows and table rows, normalised to text, ordered by id. */
   async function sourceRows(table: string, cols: string): Promise<string[]> {

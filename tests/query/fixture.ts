@@ -19,7 +19,8 @@
  * - `bob` (role partial, region=east): SELECT on columns crm.accounts.id, crm.accounts.region only;
  *   SELECT on crm.orders; row filter on orders `qty > 2` for role partial.
  * - `carol` (no roles): USAGE only, no SELECT.
- * - `dave` (role auditor): SELECT on catalog, no masks (sees everything).
+ * - `dave` (role auditor): USAGE and SELECT on the catalog but no USAGE on a namespace, so he
+ *   reaches no table until a test grants it (determinism.test.ts does).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -54,6 +54,40 @@ describe('resolveConfig', () => {
     });
   });
 
+  it('maps query: and notifications: to the governed engine options', () => {
+    const c = resolveConfig(
+      {
+        query: {
+          default_limit: 50,
+          max_limit: 500,
+          timeout: '45s',
+          max_timeout: '5m',
+          receipt_retention: '7d',
+          max_staleness: '12h',
+          memory_limit: '2GB',
+          threads: 2,
+        },
+        notifications: { webhook: 'https://hooks.example.com/x' },
+      },
+      opts,
+    );
+    expect(c.query).toEqual({
+      defaultLimit: 50,
+      maxLimit: 500,
+      defaultTimeoutMs: 45_000,
+      maxTimeoutMs: 300_000,
+      receiptRetentionDays: 7,
+      maxStalenessSeconds: 43_200,
+      memoryLimit: '2GB',
+      threads: 2,
+    });
+    expect(c.notifications).toEqual({ webhook: 'https://hooks.example.com/x' });
+    expect(() => resolveConfig({ query: { timeout: 'soon' } }, opts)).toThrow(/query\.timeout/);
+    expect(() => resolveConfig({ notifications: { webhook: 'ftp://x' } }, opts)).toThrow(
+      /notifications\.webhook/,
+    );
+  });
+
   it('maps the s3 section to camelCase', () => {
     const c = resolveConfig(
       {
@@ -111,7 +145,7 @@ describe('resolveConfig', () => {
 
   it('rejects unknown keys, naming the file, the place and a likely intended key', () => {
     expect(configError(() => resolveConfig({ catalgo: {} }, opts)).message).toBe(
-      'lakekit.yaml: unknown key "catalgo" at top level (did you mean "catalog"?); allowed: warehouse, catalog, s3, maintenance, sources, pipelines, lineage',
+      'lakekit.yaml: unknown key "catalgo" at top level (did you mean "catalog"?); allowed: warehouse, catalog, s3, maintenance, sources, pipelines, query, notifications, lineage',
     );
     const nested = configError(() => resolveConfig({ catalog: { nmae: 'x' } }, opts));
     expect(nested.message).toMatch(/^lakekit\.yaml: unknown key "nmae" in catalog \(did you mean "name"\?\)/);

@@ -56,7 +56,7 @@ export interface LakeConfig {
 export interface QueryConfig {
   readonly defaultLimit?: number;
   readonly maxLimit?: number;
-  readonly timeoutMs?: number;
+  readonly defaultTimeoutMs?: number;
   readonly maxTimeoutMs?: number;
   readonly receiptRetentionDays?: number;
   readonly maxStalenessSeconds?: number;
@@ -214,7 +214,7 @@ function resolveQuery(q: NonNullable<ConfigFile['query']>): QueryConfig {
   return {
     ...(q.default_limit !== undefined ? { defaultLimit: q.default_limit } : {}),
     ...(q.max_limit !== undefined ? { maxLimit: q.max_limit } : {}),
-    ...(q.timeout !== undefined ? { timeoutMs: ms(q.timeout) } : {}),
+    ...(q.timeout !== undefined ? { defaultTimeoutMs: ms(q.timeout) } : {}),
     ...(q.max_timeout !== undefined ? { maxTimeoutMs: ms(q.max_timeout) } : {}),
     ...(q.receipt_retention !== undefined
       ? { receiptRetentionDays: ms(q.receipt_retention) / 86_400_000 }

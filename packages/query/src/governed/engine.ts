@@ -97,8 +97,10 @@ export interface GovernedQueryOptions {
    * pins); a null snapshot reads an empty table. The schema defaults to the snapshot's own.
    */
   pins?: readonly Pin[];
-  /** Store the receipt and audit the query (default true; `receipt verify` and consistency runs too). */
+  /** Store the receipt and audit the query (default true). */
   record?: boolean;
+  /** With `record`, also store the receipt (default true; a verification only audits). */
+  storeReceipt?: boolean;
   /** The audit action (default `query.run`). */
   auditAction?: string;
 }
@@ -297,7 +299,8 @@ export class GovernedQueryEngine {
     try {
       const answer = await this.answer(caller, sql, options);
       if (record) {
-        await this.catalog.answers.saveReceipt(answer.receipt, answer.receipt.retainUntil);
+        if (options.storeReceipt ?? true)
+          await this.catalog.answers.saveReceipt(answer.receipt, answer.receipt.retainUntil);
         await this.catalog.governance.appendAudit({
           actor: caller.name,
           action,
@@ -654,6 +657,7 @@ export class GovernedQueryEngine {
       pins: receipt.tables.map((t) => ({ snapshotId: t.snapshotId, schemaId: t.schemaId })),
       limit: receipt.result.limit,
       auditAction: 'receipt.verify',
+      storeReceipt: false,
     });
     const policiesChanged = receipt.tables
       .filter((t, i) => canonicalJson(t.policies) !== canonicalJson(answer.receipt.tables[i]?.policies))
