@@ -103,6 +103,11 @@ export interface GovernedQueryOptions {
   storeReceipt?: boolean;
   /** The audit action (default `query.run`). */
   auditAction?: string;
+  /**
+   * What the SQL answers, recorded in the receipt (e.g. the semantic layer's metric request with
+   * the date relative periods were resolved against).
+   */
+  context?: Record<string, unknown>;
 }
 
 /** What a receipt pins for one table reference. */
@@ -431,6 +436,7 @@ export class GovernedQueryEngine {
         evaluation: sequential ? 'sequential' : 'parallel',
         warnings,
         healthy: warnings.length === 0,
+        ...(options.context ? { context: options.context } : {}),
         retainUntil: new Date(Date.parse(createdAt) + retentionDays * DAY_MS).toISOString(),
       };
       return { columns, rows: rowsJson, truncated, receipt: { id: receiptId(body), ...body } };

@@ -77,6 +77,8 @@ export interface Receipt {
   /** Why the answer may not be trustworthy (failed `error` checks, stale inputs). */
   warnings: string[];
   healthy: boolean;
+  /** What the SQL answers, when it was compiled from a question (the metric request, its as-of date). */
+  context?: Record<string, unknown>;
   /** Until when the snapshots named here are kept from expiry. */
   retainUntil: string;
 }
