@@ -6,6 +6,8 @@
 
 import { parseJson, stringifyJson } from '@lakekit/core';
 import type { Knex } from 'knex';
+import { appendAuditRecord } from './governance/audit.js';
+import type { AuditEntry } from './governance/types.js';
 
 /** What the store needs of a receipt. */
 export interface StoredReceipt {
@@ -37,9 +39,14 @@ export class AnswersStore {
     private readonly catalogName: string,
   ) {}
 
-  /** Stores a receipt and the snapshots it protects until `retainUntil` (ISO time). */
-  async saveReceipt(receipt: StoredReceipt, retainUntil: string): Promise<void> {
+  /**
+   * Stores a receipt and the snapshots it protects until `retainUntil` (ISO time), and appends
+   * `audit` (the answer's audit record) in the same transaction.
+   */
+  async saveReceipt(receipt: StoredReceipt, retainUntil: string, audit?: AuditEntry): Promise<void> {
     await this.knex.transaction(async (trx) => {
+      // The audit head first: the transaction takes the write lock before anything else.
+      if (audit) await appendAuditRecord(trx, this.catalogName, audit);
       await trx('lakekit_receipts').insert({
         catalog_name: this.catalogName,
         id: receipt.id,

@@ -39,6 +39,7 @@ import {
   QueryCancelledError,
   quoteIdent,
   quoteLiteral,
+  stringifyJson,
   type TableIdentifier,
   UnhealthyInputError,
   UsageError,
@@ -55,7 +56,7 @@ import {
 } from '@lakekit/iceberg';
 import { selectorOf } from '../admin-query.js';
 import { toJsonValue } from '../json-values.js';
-import { deparseSql, type ParsedSql, parseSql, type TableRefNode } from '../table-references.js';
+import { type ParsedSql, parseSql, type TableRefNode } from '../table-references.js';
 import { checkSqlText, guardQuery } from './guard.js';
 import { columnPolicies, type SnapshotColumn, secureSelect } from './policy-sql.js';
 import { explainReceipt, type Receipt, type ReceiptTable, receiptId, resultHash, sha256 } from './receipt.js';
@@ -83,6 +84,8 @@ export interface GovernedEngineOptions {
   maxStalenessSeconds?: number;
   /** DuckDB memory limit of each governed instance, e.g. `4GB` (default DuckDB's). */
   memoryLimit?: string;
+  /** Reuse compiled queries (default true; the benchmark turns it off to time compilation). */
+  planCache?: boolean;
 }
 
 /** Options of one query. */
@@ -110,6 +113,27 @@ export interface GovernedQueryOptions {
   context?: Record<string, unknown>;
 }
 
+/** A compiled query, reusable while governance and the tables' pointers stay the same. */
+interface CompiledPlan {
+  /** The final SQL (secure views, total order), without the row limit. */
+  sql: string;
+  normalizedSql: string;
+  rootLimit: boolean;
+  sequential: boolean;
+  governanceSeq: number | undefined;
+  refs: {
+    receipt: ResolvedRef['receipt'];
+    table: Table;
+    location: string;
+    snapshot: SnapshotJson | undefined;
+  }[];
+}
+
+/** The plan cache key of a question. */
+function planKey(caller: Actor, sql: string, pins: readonly Pin[] | undefined): string {
+  return canonicalJson([caller.name, caller.localAdmin === true, sql, pins ?? null]);
+}
+
 /** What a receipt pins for one table reference. */
 export interface Pin {
   snapshotId: string | null;
@@ -128,7 +152,10 @@ export interface GovernedAnswer {
 interface ResolvedRef {
   node: TableRefNode;
   name: string;
-  receipt: ReceiptTable;
+  /** The receipt entry, but for quality and lineage (taken on every answer). */
+  receipt: Omit<ReceiptTable, 'quality' | 'lineage'>;
+  table: Table;
+  snapshot: SnapshotJson | undefined;
   /** The CTE name of the secure view (same table, snapshot and policies: same name) and its SQL. */
   cte: string;
   sql: string;
@@ -304,13 +331,11 @@ export class GovernedQueryEngine {
     try {
       const answer = await this.answer(caller, sql, options);
       if (record) {
-        if (options.storeReceipt ?? true)
-          await this.catalog.answers.saveReceipt(answer.receipt, answer.receipt.retainUntil);
-        await this.catalog.governance.appendAudit({
+        const audit = {
           actor: caller.name,
           action,
           target: `receipt:${answer.receipt.id}`,
-          outcome: 'ok',
+          outcome: 'ok' as const,
           detail: {
             sql: clip(sql),
             sqlHash: answer.receipt.sqlHash,
@@ -320,7 +345,11 @@ export class GovernedQueryEngine {
             warnings: answer.receipt.warnings,
             ms: Math.round(performance.now() - started),
           },
-        });
+        };
+        // The receipt and its audit record commit together.
+        if (options.storeReceipt ?? true)
+          await this.catalog.answers.saveReceipt(answer.receipt, answer.receipt.retainUntil, audit);
+        else await this.catalog.governance.appendAudit(audit);
       }
       return answer;
     } catch (e) {
@@ -356,17 +385,22 @@ export class GovernedQueryEngine {
     const deadline = new Deadline(timeoutMs, options.signal);
     deadline.watch(conn);
     try {
-      const tree = await parseGuarded(planner, sql);
-      const { references, root } = guardQuery(tree, this.reservedNames);
-      const normalizedSql = await deparseSql(planner, tree);
-      const gov = this.catalog.governance;
-      const snap = caller.localAdmin ? undefined : await gov.snapshot();
+      const snap = caller.localAdmin ? undefined : await this.catalog.governance.snapshot();
       if (snap && !snap.principal(caller.name))
         throw new ForbiddenError(`principal ${caller.name} does not exist`);
-      const resolved = await this.resolve(planner, caller, snap, references, options.pins);
-      deadline.check();
-      qualifyColumnsByAlias(tree, references);
-      const tables = resolved.map((r) => r.receipt);
+      const key = planKey(caller, sql, options.pins);
+      let plan = await this.cachedPlan(key, snap);
+      if (!plan) {
+        plan = await this.compile(planner, caller, snap, sql, options.pins, deadline);
+        this.remember(key, plan);
+      }
+      const tables: ReceiptTable[] = [];
+      for (const r of plan.refs)
+        tables.push({
+          ...r.receipt,
+          quality: await this.quality(r.receipt.table, r.snapshot),
+          lineage: await this.lineage(r.table, r.snapshot),
+        });
       const warnings = tables.flatMap((t) => [
         ...t.quality.failedChecks
           .filter((c) => c.severity === 'error')
@@ -379,37 +413,11 @@ export class GovernedQueryEngine {
         throw new UnhealthyInputError(`answer refused: unhealthy input (${warnings.join('; ')})`, {
           context: { tables: tables.map((t) => t.table).join(', ') },
         });
-      const ctes = resolved.filter((r, i) => resolved.findIndex((x) => x.cte === r.cte) === i);
-      for (const r of resolved) {
-        if (!r.node.alias) r.node.alias = r.node.table_name;
-        r.node.catalog_name = '';
-        r.node.schema_name = '';
-        r.node.table_name = r.cte;
-        r.node.at_clause = null;
-      }
-      const withCtes = async () =>
-        prependCtes(
-          await deparseSql(planner, tree),
-          ctes.map((c) => [c.cte, c.sql]),
-        );
-      const unordered = await withCtes();
-      // The bound plan: what it reads, and whether thread scheduling could change the answer.
-      const plan = await boundPlan(planner, unordered);
-      checkScans(plan, allowedFiles(ctes.map((c) => c.sql)));
-      const sequential = needsSequential(plan, tree, root);
-      const width = await conn.prepare(unordered).then(
-        (p) => p.columnCount,
-        (e: unknown) => {
-          throw new UsageError(`invalid query: ${scrub(e instanceof Error ? e.message : String(e))}`);
-        },
-      );
-      addTotalOrder(root, width);
-      let text = await withCtes();
-      text = hasLimit(root)
-        ? `SELECT * FROM (${text}) AS __lk_out LIMIT ${limit + 1}`
-        : `${text} LIMIT ${limit + 1}`;
+      const text = plan.rootLimit
+        ? `SELECT * FROM (${plan.sql}) AS __lk_out LIMIT ${limit + 1}`
+        : `${plan.sql} LIMIT ${limit + 1}`;
       deadline.check();
-      const exec = sequential ? await this.sequential.connect() : conn;
+      const exec = plan.sequential ? await this.sequential.connect() : conn;
       deadline.watch(exec);
       let rowsJson: unknown[][];
       let columns: { name: string; type: string }[];
@@ -429,11 +437,11 @@ export class GovernedQueryEngine {
         createdAt,
         principal: caller.name,
         sql,
-        normalizedSql,
-        sqlHash: sha256(normalizedSql),
+        normalizedSql: plan.normalizedSql,
+        sqlHash: sha256(plan.normalizedSql),
         tables,
         result: { columns, rowCount: rowsJson.length, hash: resultHash(columns, rowsJson), limit, truncated },
-        evaluation: sequential ? 'sequential' : 'parallel',
+        evaluation: plan.sequential ? 'sequential' : 'parallel',
         warnings,
         healthy: warnings.length === 0,
         ...(options.context ? { context: options.context } : {}),
@@ -448,6 +456,104 @@ export class GovernedQueryEngine {
     }
   }
 
+  /**
+   * Compiled queries by caller, SQL and pins: reused while the governance data (its change stamp)
+   * and every table's metadata pointer are what they were, so a repeated question skips parsing,
+   * the guard, rewriting and planning.
+   */
+  private readonly plans = new Map<string, CompiledPlan>();
+
+  private planChars = 0;
+
+  private remember(key: string, plan: CompiledPlan): void {
+    if (this.options.planCache === false) return;
+    const old = this.plans.get(key);
+    if (old) this.planChars -= old.sql.length;
+    this.plans.delete(key);
+    this.plans.set(key, plan);
+    this.planChars += plan.sql.length;
+    // At most 512 plans and about 64 MB of SQL text (a big table's file list makes a long text).
+    while (this.plans.size > 512 || (this.planChars > 32_000_000 && this.plans.size > 1)) {
+      const [oldest, p] = this.plans.entries().next().value!;
+      this.plans.delete(oldest);
+      this.planChars -= p.sql.length;
+    }
+  }
+
+  private async cachedPlan(
+    key: string,
+    snap: GovernanceSnapshot | undefined,
+  ): Promise<CompiledPlan | undefined> {
+    const plan = this.plans.get(key);
+    if (!plan || plan.governanceSeq !== snap?.seq) return undefined;
+    for (const r of plan.refs) {
+      const location = await this.catalog.store.loadPointer(r.table.id);
+      if (location !== r.location) return undefined;
+    }
+    return plan;
+  }
+
+  /** Parses, guards, resolves, rewrites and plans a query. */
+  private async compile(
+    planner: Engine,
+    caller: Actor,
+    snap: GovernanceSnapshot | undefined,
+    sql: string,
+    pins: readonly Pin[] | undefined,
+    deadline: Deadline,
+  ): Promise<CompiledPlan> {
+    const tree = await parseGuarded(planner, sql);
+    const { references, root } = guardQuery(tree, this.reservedNames);
+    const original = structuredClone(tree);
+    const resolved = await this.resolve(planner, caller, snap, references, pins);
+    deadline.check();
+    qualifyColumnsByAlias(tree, references);
+    const ctes = resolved.filter((r, i) => resolved.findIndex((x) => x.cte === r.cte) === i);
+    for (const r of resolved) {
+      if (!r.node.alias) r.node.alias = r.node.table_name;
+      r.node.catalog_name = '';
+      r.node.schema_name = '';
+      r.node.table_name = r.cte;
+      r.node.at_clause = null;
+    }
+    const withCtes = (text: string) =>
+      prependCtes(
+        text,
+        ctes.map((c) => [c.cte, c.sql]),
+      );
+    // One round trip renders the query as written (for the receipt) and as rewritten.
+    const [normalizedSql, rewritten] = await deparseMany(planner, [original, tree]);
+    const unordered = withCtes(rewritten!);
+    // The bound plan: what it reads, how wide the answer is, and whether thread scheduling could
+    // change it.
+    const plan = await boundPlan(planner, unordered);
+    checkScans(plan, allowedFiles(ctes.map((c) => c.sql)));
+    const sequential = needsSequential(plan, tree, root);
+    const width =
+      planWidth(plan) ??
+      (await planner.conn.prepare(unordered).then(
+        (p) => p.columnCount,
+        (e: unknown) => {
+          throw new UsageError(`invalid query: ${scrub(e instanceof Error ? e.message : String(e))}`);
+        },
+      ));
+    addTotalOrder(root, width);
+    const [ordered] = await deparseMany(planner, [tree]);
+    return {
+      sql: withCtes(ordered!),
+      normalizedSql: normalizedSql!,
+      rootLimit: hasLimit(root),
+      sequential,
+      governanceSeq: snap?.seq,
+      refs: resolved.map((r) => ({
+        receipt: r.receipt,
+        table: r.table,
+        location: r.table.metadataLocation,
+        snapshot: r.snapshot,
+      })),
+    };
+  }
+
   private async resolve(
     planner: Engine,
     caller: Actor,
@@ -459,25 +565,22 @@ export class GovernedQueryEngine {
       throw new UsageError(
         `the receipt pins ${pins.length} table reference(s) but the query has ${references.length}`,
       );
-    const all = await this.catalog.listAllTables();
-    const byLower = new Map(all.map((id) => [[...id.namespace, id.name].join('.').toLowerCase(), id]));
     const out: ResolvedRef[] = [];
     this.secretPromise ??= this.catalog.governance.maskSecret();
     const secret = await this.secretPromise;
     for (const [i, ref] of references.entries()) {
-      const id = byLower.get(ref.name.toLowerCase());
       const unknown = () =>
         new ForbiddenError(
           `query refused: table ${ref.name} does not exist or ${caller.name} may not read it`,
           { context: { table: ref.name, reason: 'not_visible' } },
         );
-      if (!id) throw unknown();
-      const name = [...id.namespace, id.name].join('.');
+      const table = await this.findTable(ref.name);
+      if (!table) throw unknown();
+      const name = table.name;
       const access = snap
         ? await this.catalog.governance.effectiveAccess(caller.name, name, snap)
         : undefined;
       if (access && !access.canSelect) throw unknown();
-      const table = await this.loadTable(id);
       const pin = pins?.[i];
       let selector: SnapshotSelector;
       let selectedBy: string;
@@ -533,18 +636,30 @@ export class GovernedQueryEngine {
           ...(snapshot ? { committedAt: new Date(snapshot['timestamp-ms']).toISOString() } : {}),
           selectedBy,
           policies: policiesOf(access, policies),
-          quality: await this.quality(name, snapshot),
-          lineage: await this.lineage(table, snapshot),
         },
+        table,
+        snapshot,
       });
     }
     return out;
   }
 
-  /** A table, reloaded only when its metadata pointer moved. */
-  private async loadTable(id: TableIdentifier): Promise<Table> {
+  /**
+   * The table a reference names: exactly as written first, else matched without regard to case.
+   * Reloaded only when its metadata pointer moved.
+   */
+  private async findTable(written: string): Promise<Table | undefined> {
+    const parts = written.split('.');
+    let id: TableIdentifier | undefined = { namespace: parts.slice(0, -1), name: parts[parts.length - 1]! };
+    let location = await this.catalog.store.loadPointer(id);
+    if (location === undefined) {
+      const all = await this.catalog.listAllTables();
+      id = all.find((t) => [...t.namespace, t.name].join('.').toLowerCase() === written.toLowerCase());
+      if (!id) return undefined;
+      location = await this.catalog.store.loadPointer(id);
+      if (location === undefined) return undefined;
+    }
     const name = [...id.namespace, id.name].join('.');
-    const location = await this.catalog.store.loadPointer(id);
     const cached = this.tableCache.get(name);
     if (cached && cached.location === location) return cached.table;
     const table = await this.catalog.loadTable(id);
@@ -738,6 +853,40 @@ function policiesOf(
     hiddenColumns: policies.filter((p) => p.access === 'hidden').length,
     ...(access?.rowFilter ? { rowFilter: access.rowFilter.predicate } : {}),
   };
+}
+
+/** Renders several parse trees back to SQL in one round trip. */
+async function deparseMany(planner: Engine, trees: readonly unknown[]): Promise<string[]> {
+  const cols = trees.map(
+    (t, i) =>
+      `json_deserialize_sql(json(${quoteLiteral(stringifyJson({ error: false, ...(t as object) }))})) AS s${i}`,
+  );
+  const rows = await planner.all(`SELECT ${cols.join(', ')}`);
+  return trees.map((_, i) => String(rows[0]![`s${i}`]));
+}
+
+/**
+ * The number of columns a plan returns, read from its root (through LIMIT, ORDER BY, DISTINCT and
+ * filters down to the projection or set operation); undefined when the shape is not one of those.
+ */
+function planWidth(plan: unknown): number | undefined {
+  let node = (plan as { plans?: Record<string, unknown>[] }).plans?.[0];
+  for (let hops = 0; node && hops < 16; hops++) {
+    const type = String(node['type']);
+    if (type === 'LOGICAL_PROJECTION') return (node['expressions'] as unknown[]).length;
+    if (type === 'LOGICAL_UNION' || type === 'LOGICAL_EXCEPT' || type === 'LOGICAL_INTERSECT') {
+      const n = Number(node['column_count']);
+      return Number.isInteger(n) && n > 0 ? n : undefined;
+    }
+    if (
+      !['LOGICAL_LIMIT', 'LOGICAL_ORDER_BY', 'LOGICAL_DISTINCT', 'LOGICAL_FILTER', 'LOGICAL_TOP_N'].includes(
+        type,
+      )
+    )
+      return undefined;
+    node = (node['children'] as Record<string, unknown>[] | undefined)?.[0];
+  }
+  return undefined;
 }
 
 /** Parses with DuckDB; statements DuckDB cannot serialize (anything but SELECT) are refused. */
