@@ -11,7 +11,9 @@ const URL_SAFE = /^[A-Za-z0-9_-]+$/;
 
 /** A fresh token: its public id, the bearer text and the hash to store. */
 export function newToken(): { id: string; token: string; hash: string } {
-  const id = randomBytes(9).toString('base64url');
+  let id = randomBytes(9).toString('base64url');
+  // An id starting with `-` reads as an option on a command line (`lake principal token revoke <id>`).
+  while (id.startsWith('-')) id = randomBytes(9).toString('base64url');
   const secret = randomBytes(32).toString('base64url');
   return { id, token: `${PREFIX}${id}_${secret}`, hash: hashSecret(secret) };
 }
