@@ -189,6 +189,7 @@ describe('PostgreSQL catalog store', () => {
         { name: '0001_iceberg_sql_catalog' },
         { name: '0002_pipelines' },
         { name: '0003_governance' },
+        { name: '0004_answers' },
       ]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
