@@ -2,6 +2,7 @@
  * What a command works with: the resolved configuration, storage, the catalog and (lazily) a DuckDB
  * engine. Everything heavy is opened on first use and closed once at the end.
  */
+import { join } from 'node:path';
 import type { Catalog } from '@lakekit/catalog';
 import { type FileIO, type LakeConfig, timing } from '@lakekit/core';
 import type { Engine } from '@lakekit/iceberg';
@@ -96,6 +97,11 @@ export class CommandContext {
       });
     })();
     return this.governedPromise;
+  }
+
+  /** Where the semantic models are: `semantic/` next to the configuration file (or the working folder). */
+  semanticDir(): string {
+    return join(this.config.origin?.baseDir ?? process.cwd(), 'semantic');
   }
 
   async close(): Promise<void> {

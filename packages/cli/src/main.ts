@@ -364,6 +364,47 @@ function registerGovernance(program: Command, collect: (v: string, prev?: string
     .description('flags raised on answers, newest first')
     .action(action(() => import('./commands/query.js').then((m) => m.answerFlags as Action)));
 
+  const metrics = program.command('metrics').description('the semantic layer: metrics in business words');
+  metrics
+    .command('list')
+    .description('metrics of the semantic models (semantic/*.yaml next to the configuration)')
+    .action(action(() => import('./commands/metrics.js').then((m) => m.metricsList as Action)));
+  metrics
+    .command('query')
+    .argument('<metric...>', 'metric names or business words')
+    .option(
+      '--by <dimension...>',
+      'break down by these dimensions (entity.dimension, or time_dimension.grain)',
+    )
+    .option(
+      '--where <filter>',
+      'a filter in the documented grammar (docs/semantic.md); synonyms and relative periods allowed',
+    )
+    .option('--grain <grain>', 'grain of time dimensions without one: day, week, month, quarter or year')
+    .option(
+      '--as-of <date>',
+      'the date relative periods ("last quarter") resolve against (default today, UTC)',
+    )
+    .option('--order-by <field...>', 'metric or dimension, optionally with :desc or :asc')
+    .option('--limit <n>', 'at most this many rows', (v) => Number.parseInt(v, 10))
+    .option('--sql', 'print the compiled SQL instead of running it')
+    .option('--receipt <file>', 'also write the answer receipt to this file (JSON)')
+    .description('answer a metric question through the governed query layer (with --as, as that principal)')
+    .action(
+      action(() => import('./commands/metrics.js').then((m) => m.metricsQuery as Action), { actsAs: true }),
+    );
+
+  program
+    .command('mcp')
+    .option(
+      '--token-env <variable>',
+      'authenticate with the Lakekit token in this environment variable (default LAKEKIT_TOKEN)',
+    )
+    .description(
+      'serve the Model Context Protocol on stdio for an AI agent, as a principal (--as, or a token)',
+    )
+    .action(action(() => import('./commands/mcp.js').then((m) => m.mcpCommand as Action), { actsAs: true }));
+
   const principals = () => import('./commands/principals.js');
   const gov = () => import('./commands/governance.js');
   const principal = program.command('principal').description('users and service accounts, and their tokens');

@@ -11,6 +11,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Catalog, GovernanceSnapshot, Principal, TokenInfo } from '@lakekit/catalog';
+import type { LakekitMcpOptions } from '@lakekit/query';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
@@ -33,6 +34,11 @@ export interface ServerOptions {
   validateResponses?: boolean;
   /** Governed queries: the engine (default: opened on the first query, closed with the server) and the flag webhook. */
   query?: ServerQueryOptions;
+  /**
+   * The semantic models the MCP endpoint (`/mcp`) answers metric questions with (default: none);
+   * called on every metric tool call (see `semanticModelsFrom` for a loader that follows edits).
+   */
+  semantic?: LakekitMcpOptions['semantic'];
 }
 
 /** A listening server. */
@@ -70,7 +76,7 @@ export function createServer(options: ServerOptions): LakeServer {
   const { catalog } = options;
   const log = options.log ?? silentLog;
   const gov = catalog.governance;
-  const queries = new QueryService(catalog, options.query);
+  const queries = new QueryService(catalog, options.query, options.semantic);
   const app = new Hono<Env>();
 
   app.use('*', async (c, next) => {
@@ -186,6 +192,27 @@ export function createServer(options: ServerOptions): LakeServer {
       return c.json(result as object, r.status ?? 200);
     });
   }
+
+  // MCP for AI agents (Streamable HTTP, stateless: docs/mcp.md): every POST is answered as the
+  // principal of its token by a fresh MCP server; close() waits for the tool calls in flight.
+  const semantic = options.semantic ?? (async () => undefined);
+  app.on(['POST', 'GET', 'DELETE'], '/mcp', async (c) => {
+    const caller = c.get('caller')!;
+    const { handleMcpHttp } = await import('@lakekit/query');
+    return queries.track(() =>
+      handleMcpHttp(c.req.raw, {
+        catalog,
+        actor: { name: caller.principal.name },
+        engine: () => queries.engine(),
+        semantic,
+        onError: (e, tool) =>
+          log.error(
+            { path: c.req.path, tool, err: e instanceof Error ? e.stack : String(e) },
+            'mcp tool failed',
+          ),
+      }),
+    );
+  });
 
   app.notFound(() => problemResponse(problem(404, 'route_not_found', 'no such route')));
   app.onError((e, c) => {

@@ -5,7 +5,7 @@
  * before.
  */
 import type { Catalog } from '@lakekit/catalog';
-import type { GovernedEngineOptions, GovernedQueryEngine } from '@lakekit/query';
+import type { GovernedEngineOptions, GovernedQueryEngine, SemanticModel } from '@lakekit/query';
 import { HttpError } from './problem.js';
 
 /** How the server answers queries. */
@@ -27,6 +27,8 @@ export class QueryService {
   constructor(
     private readonly catalog: Catalog,
     private readonly options: ServerQueryOptions = {},
+    /** The semantic models metric questions are answered with (none: no metrics). */
+    readonly semantic: () => Promise<SemanticModel | undefined> = async () => undefined,
   ) {}
 
   get webhookUrl(): string | undefined {
@@ -51,8 +53,13 @@ export class QueryService {
   }
 
   /** Runs `f` on the engine; `close()` waits for it before closing the engine. */
-  async run<T>(f: (engine: GovernedQueryEngine) => Promise<T>): Promise<T> {
-    const p = this.engine().then(f);
+  run<T>(f: (engine: GovernedQueryEngine) => Promise<T>): Promise<T> {
+    return this.track(() => this.engine().then(f));
+  }
+
+  /** Runs `f` (which may use the engine through `engine()`); `close()` waits for it. */
+  async track<T>(f: () => Promise<T>): Promise<T> {
+    const p = f();
     this.running.add(p);
     try {
       return await p;

@@ -320,6 +320,10 @@ export const Receipt = z.object({
   evaluation: z.enum(['parallel', 'sequential']),
   warnings: z.array(z.string()),
   healthy: z.boolean(),
+  context: z.record(z.string(), z.unknown()).optional().meta({
+    description:
+      'what the SQL answers when it was compiled from a question (semantic: the metric request and how it was read)',
+  }),
   retainUntil: z.string(),
 });
 

@@ -77,7 +77,11 @@ export async function serveCommand(
   const port = parsePort(opts.port ?? '8181');
   const host = opts.host ?? '127.0.0.1';
   const log = serverLogger();
-  const [catalog, { createServer }] = await Promise.all([ctx.catalog(), import('@lakekit/server')]);
+  const [catalog, { createServer }, { semanticModelsFrom }] = await Promise.all([
+    ctx.catalog(),
+    import('@lakekit/server'),
+    import('@lakekit/query'),
+  ]);
   const boot = await catalog.governance.bootstrap();
   if (boot.token) {
     const path = await saveAdminToken(ctx, boot.token.token);
@@ -91,6 +95,8 @@ export async function serveCommand(
     catalog,
     log,
     query: { engineOptions: ctx.config.query ?? {}, ...(webhookUrl ? { webhookUrl } : {}) },
+    // The MCP endpoint's metrics: semantic/*.yaml next to the configuration, reloaded when edited.
+    semantic: semanticModelsFrom(ctx.semanticDir(), catalog),
   })
     .listen({ port, host })
     .catch((e: NodeJS.ErrnoException) => {
@@ -100,7 +106,7 @@ export async function serveCommand(
       throw e;
     });
   info(
-    `lake serve: listening on ${handle.url} (catalog ${catalog.name}); OpenAPI at ${handle.url}/api/openapi.json`,
+    `lake serve: listening on ${handle.url} (catalog ${catalog.name}); OpenAPI at ${handle.url}/api/openapi.json; MCP at ${handle.url}/mcp`,
   );
   const signal = await new Promise<string>((resolve) => {
     const on = (s: string) => () => {

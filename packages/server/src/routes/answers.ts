@@ -7,15 +7,52 @@
  * else it is refused (403, audited) like any other thing they may not see.
  */
 import type { Receipt as ReceiptT } from '@lakekit/query';
-// flags.ts is not exported by @lakekit/query's index yet: import it from its file meanwhile.
 import { flagAnswer, listAnswerFlags, loadReceipt } from '@lakekit/query';
 import * as z from 'zod';
 import { ARROW_STREAM, answerToArrowStream } from '../arrow.js';
+import { HttpError } from '../problem.js';
 import type { RequestContext } from '../route.js';
 import { route } from '../route.js';
 import { AnswerFlag, QueryColumn, Receipt } from '../schemas.js';
 
 const tags = ['query'];
+
+const MetricInfoSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['simple', 'ratio', 'derived', 'cumulative']),
+  description: z.string().optional(),
+  dimensions: z.array(z.string()),
+  timeDimensions: z.array(z.string()),
+});
+
+/** A metric request (the semantic layer's MetricRequest) and the query options. */
+const MetricRequestBody = z
+  .object({
+    metrics: z.array(z.string().min(1)).min(1).meta({ description: 'metric names or business words' }),
+    by: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({ description: 'dimensions (entity.dimension, time_dimension.grain) or business words' }),
+    where: z.string().optional().meta({
+      description: 'a filter in the grammar of docs/semantic.md; synonyms and relative periods allowed',
+    }),
+    grain: z.enum(['day', 'week', 'month', 'quarter', 'year']).optional(),
+    asOf: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional()
+      .meta({
+        description:
+          'the date relative periods resolve against (default today, UTC); recorded in the receipt',
+      }),
+    orderBy: z
+      .array(z.object({ field: z.string().min(1), direction: z.enum(['asc', 'desc']).optional() }).strict())
+      .optional(),
+    limit: z.number().int().min(0).optional(),
+    timeoutMs: z.number().int().min(1).optional(),
+    requireHealthy: z.boolean().optional(),
+  })
+  .strict();
 
 const ReceiptParam = z
   .object({
@@ -55,7 +92,77 @@ export function wantsArrow(request: Request): boolean {
   return arrow > 0 && arrow >= json;
 }
 
+/** The semantic models, or a 404 naming where they are expected. */
+async function semanticModel(ctx: RequestContext<unknown, unknown, unknown>) {
+  const model = await ctx.queries.semantic();
+  if (!model || model.metrics.length === 0)
+    throw new HttpError(
+      404,
+      'no_semantic_models',
+      'this server has no metrics: no semantic models (semantic/*.yaml next to the configuration)',
+    );
+  return model;
+}
+
 export const answerRoutes = [
+  route({
+    method: 'get',
+    path: '/api/v1/metrics',
+    summary: 'The metrics of the semantic models, with the dimensions each can be broken down by',
+    tags: ['metrics'],
+    response: z.object({ metrics: z.array(MetricInfoSchema) }),
+    handler: async (ctx) => {
+      const { listMetrics } = await import('@lakekit/query');
+      const model = await ctx.queries.semantic();
+      return { metrics: model ? listMetrics(model) : [] };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/v1/metrics/query',
+    summary:
+      "Answer a metric question (metrics by dimensions, a filter in the semantic layer's grammar, relative periods against asOf) over the caller's governed view, with a receipt",
+    tags: ['metrics'],
+    body: MetricRequestBody,
+    response: z.object({
+      columns: z.array(QueryColumn),
+      rows: z.array(z.array(z.unknown())),
+      truncated: z.boolean(),
+      sql: z.string().meta({ description: 'the compiled SQL (the same request gives the same text)' }),
+      resolved: z.record(z.string(), z.unknown()).meta({
+        description:
+          'how the request was read: metrics, dimensions, the filter as SQL, grain, asOf, notes on business words',
+      }),
+      receipt: Receipt,
+    }),
+    errors: {
+      404: 'the server has no semantic models',
+      408: 'the query ran past its time limit and was stopped',
+      409: 'requireHealthy: an input failed an error check or is stale',
+    },
+    handler: async (ctx) => {
+      const { queryMetrics, parseMetricRequest } = await import('@lakekit/query');
+      const { requireHealthy, timeoutMs, ...rest } = ctx.body;
+      const request = parseMetricRequest(rest);
+      const model = await semanticModel(ctx);
+      const answer = await ctx.queries.run((engine) =>
+        queryMetrics(engine, ctx.actor, model, request, {
+          ...(request.limit !== undefined ? { limit: request.limit } : {}),
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+          ...(requireHealthy !== undefined ? { requireHealthy } : {}),
+          signal: ctx.request.signal,
+        }),
+      );
+      return {
+        columns: answer.columns,
+        rows: answer.rows,
+        truncated: answer.truncated,
+        sql: answer.sql,
+        resolved: answer.resolved as unknown as Record<string, unknown>,
+        receipt: answer.receipt,
+      };
+    },
+  }),
   route({
     method: 'post',
     path: '/api/v1/query',
