@@ -871,12 +871,18 @@ async function deparseMany(planner: Engine, trees: readonly unknown[]): Promise<
  */
 function planWidth(plan: unknown): number | undefined {
   let node = (plan as { plans?: Record<string, unknown>[] }).plans?.[0];
-  for (let hops = 0; node && hops < 16; hops++) {
+  for (let hops = 0; node && hops < 64; hops++) {
     const type = String(node['type']);
     if (type === 'LOGICAL_PROJECTION') return (node['expressions'] as unknown[]).length;
     if (type === 'LOGICAL_UNION' || type === 'LOGICAL_EXCEPT' || type === 'LOGICAL_INTERSECT') {
       const n = Number(node['column_count']);
       return Number.isInteger(n) && n > 0 ? n : undefined;
+    }
+    const children = node['children'] as Record<string, unknown>[] | undefined;
+    // A WITH clause (inlined only by the optimizer): its last child is the query itself.
+    if (type === 'LOGICAL_MATERIALIZED_CTE' || type === 'LOGICAL_CTE') {
+      node = children?.[children.length - 1];
+      continue;
     }
     if (
       !['LOGICAL_LIMIT', 'LOGICAL_ORDER_BY', 'LOGICAL_DISTINCT', 'LOGICAL_FILTER', 'LOGICAL_TOP_N'].includes(
@@ -884,7 +890,7 @@ function planWidth(plan: unknown): number | undefined {
       )
     )
       return undefined;
-    node = (node['children'] as Record<string, unknown>[] | undefined)?.[0];
+    node = children?.[0];
   }
   return undefined;
 }
