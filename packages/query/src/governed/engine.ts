@@ -537,10 +537,23 @@ export class GovernedQueryEngine {
           throw new UsageError(`invalid query: ${scrub(e instanceof Error ? e.message : String(e))}`);
         },
       ));
-    addTotalOrder(root, width);
-    const [ordered] = await deparseMany(planner, [tree]);
+    // The total order: a root with no modifiers or only an ORDER BY (DuckDB prints that clause last)
+    // takes its tie-breakers as text; any other root is changed in the tree and printed again.
+    const mods =
+      (root['modifiers'] as { type: string; orders?: { expression?: { class?: string } }[] }[]) ?? [];
+    const positions = Array.from({ length: width }, (_, i) => String(i + 1)).join(', ');
+    let ordered: string;
+    if (width > 0 && mods.length === 0) ordered = `${rewritten!} ORDER BY ${positions}`;
+    else if (width > 0 && mods.length === 1 && mods[0]!.type === 'ORDER_MODIFIER')
+      ordered = mods[0]!.orders?.some((o) => o.expression?.class === 'STAR')
+        ? rewritten!
+        : `${rewritten!}, ${positions}`;
+    else {
+      addTotalOrder(root, width);
+      [ordered] = (await deparseMany(planner, [tree])) as [string];
+    }
     return {
-      sql: withCtes(ordered!),
+      sql: withCtes(ordered),
       normalizedSql: normalizedSql!,
       rootLimit: hasLimit(root),
       sequential,
