@@ -417,6 +417,75 @@ run('The same question 20 times, floating-point average included: identical answ
   'select region, avg(employees * 1.5) as avg_staff, sum(revenue) as revenue from crm.accounts group by region',
 ]);
 
+console.log(`\n${bold('# Semantic layer: metrics in business words, answered through the governed layer')}`);
+mkdirSync(join(work, 'semantic'), { recursive: true });
+writeFileSync(
+  join(work, 'semantic', 'crm.yaml'),
+  `entities:
+  - name: accounts
+    table: crm.accounts
+    primary_key: [id]
+    description: Customer accounts from the CRM.
+    dimensions:
+      - name: region
+      - name: industry
+      - name: created
+        expr: created_at
+        time_grains: [month, quarter, year]
+    measures:
+      - { name: account_count, agg: count }
+      - { name: total_revenue, agg: sum, expr: revenue }
+  - name: contacts
+    table: crm.contacts
+    primary_key: [contact_id]
+    dimensions:
+      - name: title
+    measures:
+      - { name: contact_count, agg: count }
+relationships:
+  - { name: contact_account, from: contacts, to: accounts, kind: many_to_one, on: { account_id: id } }
+metrics:
+  - { name: accounts, kind: simple, measure: accounts.account_count, description: Number of accounts }
+  - { name: revenue, kind: simple, measure: accounts.total_revenue, description: Annual revenue of the accounts }
+  - { name: contacts, kind: simple, measure: contacts.contact_count }
+  - { name: contacts_per_account, kind: ratio, numerator: contacts, denominator: accounts }
+synonyms:
+  - { phrase: sales, metric: revenue }
+  - { phrase: biggest, order_by: { metric: revenue, direction: desc } }
+`,
+);
+run('Semantic models (semantic/crm.yaml): the metrics and what they break down by', ['metrics', 'list']);
+run(
+  'Contacts per account by region: one-to-many joins never double count (each measure is aggregated at its own grain)',
+  ['metrics', 'query', 'accounts', 'contacts', 'contacts_per_account', '--by', 'accounts.region'],
+);
+run('The same question in business words, as ana: her row filter applies and the answer has a receipt', [
+  '--as',
+  'ana',
+  'metrics',
+  'query',
+  'sales',
+  'accounts',
+  '--by',
+  'industry',
+  '--order-by',
+  'biggest',
+  '--limit',
+  '3',
+]);
+run('The compiled SQL: the same request always gives the same text', [
+  'metrics',
+  'query',
+  'biggest',
+  '--by',
+  'created.quarter',
+  '--where',
+  'created in last year',
+  '--as-of',
+  '2026-11-29',
+  '--sql',
+]);
+
 console.log(`\n${bold('Done.')} The tables are real Iceberg v2 tables: open them from PyIceberg with
   SqlCatalog("lakekit", uri="sqlite:///${join(work, 'catalog.db')}", warehouse="file://${join(work, 'warehouse')}")
-Try next:  pnpm lake serve (governance API; OpenAPI at /api/openapi.json)   ·   pnpm lake source discover <source>   ·   pnpm lake run <pipeline>   ·   pnpm lake load <your.csv> --table <ns.table>   ·   pnpm lake query "select …" --as <principal>   ·   pnpm lake receipt verify <file>   ·   pnpm lake --help`);
+Try next:  pnpm lake serve (governance, query and metrics API; OpenAPI at /api/openapi.json; MCP at /mcp)   ·   pnpm lake mcp --as ai-agent (MCP on stdio for an AI agent)   ·   pnpm lake source discover <source>   ·   pnpm lake run <pipeline>   ·   pnpm lake load <your.csv> --table <ns.table>   ·   pnpm lake query "select …" --as <principal>   ·   pnpm lake receipt verify <file>   ·   pnpm lake --help`);

@@ -49,6 +49,9 @@ describe('pnpm demo', () => {
       'read_csv() is not allowed',
       'verified:',
       'consistent: 20 runs gave identical answers',
+      // The semantic layer: metrics listed, a fan-out-safe ratio, business words as a principal.
+      'contacts_per_account',
+      'read as:',
       'Done.',
     ]) {
       expect(out).toContain(expected);
