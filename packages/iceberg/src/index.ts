@@ -18,6 +18,7 @@ export * from './partition-evolution.js';
 export * from './partitioning/index.js';
 export * from './read-sql.js';
 export * from './refs.js';
+export * from './rest-commit.js';
 export * from './rollback.js';
 export * from './row-delta.js';
 export * from './scan.js';

@@ -16,6 +16,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import { Access } from './access.js';
+import { icebergRestApp } from './iceberg-rest/index.js';
 import { type ServerLog, silentLog } from './log.js';
 import { openApiDocument } from './openapi.js';
 import { HttpError, problem, problemOf, problemResponse } from './problem.js';
@@ -149,6 +150,10 @@ export function createServer(options: ServerOptions): LakeServer {
       return c.json({ status: 'unavailable', catalog: { name: catalog.name, reachable: false } }, 503);
     }
   });
+
+  // The Iceberg REST catalog protocol (docs/iceberg-rest.md): Iceberg's own shapes, so not in the
+  // route table or the OpenAPI document.
+  app.route('/iceberg', icebergRestApp({ catalog, log }));
 
   const routes = allRoutes();
   const document = openApiDocument(routes);

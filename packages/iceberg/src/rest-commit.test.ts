@@ -1,0 +1,237 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createFileIO } from '@lakekit/storage';
+import { describe, expect, it } from 'vitest';
+import { MemoryCatalogBackend } from './memory-catalog-backend.js';
+import { nextMetadataLocation, readMetadata, writeMetadata } from './metadata-files.js';
+import { newTableMetadata } from './new-table-metadata.js';
+import {
+  applyUpdates,
+  checkRequirements,
+  commitRestUpdates,
+  emptyMetadata,
+  InvalidUpdateError,
+  RequirementFailedError,
+} from './rest-commit.js';
+import { newSchema } from './schema.js';
+import { Table } from './table.js';
+
+const base = () =>
+  newTableMetadata(
+    'file:///w/t',
+    newSchema([
+      { name: 'id', type: { kind: 'long' } },
+      { name: 'name', type: { kind: 'string' } },
+    ]),
+  );
+
+const snapshot = (id: bigint, seq: bigint, parent?: bigint) => ({
+  'snapshot-id': id,
+  ...(parent !== undefined ? { 'parent-snapshot-id': parent } : {}),
+  'sequence-number': seq,
+  'timestamp-ms': 1700000000000,
+  'manifest-list': `file:///w/t/metadata/snap-${id}.avro`,
+  summary: { operation: 'append' },
+});
+
+describe('checkRequirements', () => {
+  it('accepts requirements that hold and names the one that does not', () => {
+    const md = base();
+    expect(() =>
+      checkRequirements(md, [
+        { type: 'assert-table-uuid', uuid: md['table-uuid'] },
+        { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null },
+        { type: 'assert-current-schema-id', 'current-schema-id': md['current-schema-id'] },
+        { type: 'assert-last-assigned-field-id', 'last-assigned-field-id': md['last-column-id'] },
+        { type: 'assert-last-assigned-partition-id', 'last-assigned-partition-id': 999 },
+        { type: 'assert-default-spec-id', 'default-spec-id': 0 },
+        { type: 'assert-default-sort-order-id', 'default-sort-order-id': 0 },
+      ]),
+    ).not.toThrow();
+    expect(() => checkRequirements(md, [{ type: 'assert-create' }])).toThrow(RequirementFailedError);
+    expect(() => checkRequirements(undefined, [{ type: 'assert-create' }])).not.toThrow();
+    expect(() =>
+      checkRequirements(md, [{ type: 'assert-current-schema-id', 'current-schema-id': 5 }]),
+    ).toThrow(/current schema id has changed: expected 5 != 0/);
+    expect(() => checkRequirements(md, [{ type: 'assert-table-uuid', uuid: 'other' }])).toThrow(
+      RequirementFailedError,
+    );
+    expect(() => checkRequirements(md, [{ type: 'assert-nonsense' }])).toThrow(InvalidUpdateError);
+  });
+});
+
+describe('applyUpdates', () => {
+  it('adds a snapshot with a 63-bit id and points main at it', () => {
+    const id = 9007199254740993123n % 2n ** 63n;
+    const md = applyUpdates(base(), [
+      { action: 'add-snapshot', snapshot: snapshot(id, 1n) },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+    ]);
+    expect(md['current-snapshot-id']).toBe(id);
+    expect(md.refs['main']).toEqual({ 'snapshot-id': id, type: 'branch' });
+    expect(md['last-sequence-number']).toBe(1n);
+    expect(md['snapshot-log']).toEqual([{ 'snapshot-id': id, 'timestamp-ms': 1700000000000 }]);
+    // Removing it removes main too.
+    const gone = applyUpdates(md, [{ action: 'remove-snapshots', 'snapshot-ids': [id] }]);
+    expect(gone.snapshots).toEqual([]);
+    expect(gone.refs).toEqual({});
+    expect(gone['current-snapshot-id']).toBeUndefined();
+  });
+
+  it('refuses a snapshot older than the last sequence number', () => {
+    const md = applyUpdates(base(), [{ action: 'add-snapshot', snapshot: snapshot(1n, 3n) }]);
+    expect(() => applyUpdates(md, [{ action: 'add-snapshot', snapshot: snapshot(2n, 2n, 1n) }])).toThrow(
+      /older than/,
+    );
+  });
+
+  it('evolves the schema: add-schema then set-current-schema -1; the same schema again is reused', () => {
+    const md = base();
+    const schema = {
+      type: 'struct',
+      'schema-id': 1,
+      fields: [
+        { id: 1, name: 'id', required: false, type: 'long' },
+        { id: 2, name: 'name', required: false, type: 'string' },
+        { id: 3, name: 'city', required: false, type: 'string' },
+      ],
+    };
+    const next = applyUpdates(md, [
+      { action: 'add-schema', schema },
+      { action: 'set-current-schema', 'schema-id': -1 },
+    ]);
+    expect(next['current-schema-id']).toBe(1);
+    expect(next['last-column-id']).toBe(3);
+    expect(next.schemas).toHaveLength(2);
+    const again = applyUpdates(next, [{ action: 'add-schema', schema: { ...schema, 'schema-id': 7 } }]);
+    expect(again.schemas).toHaveLength(2);
+    expect(md.schemas).toHaveLength(1); // the base is not changed
+  });
+
+  it('adds specs and sort orders, assigning partition field ids', () => {
+    const md = applyUpdates(base(), [
+      {
+        action: 'add-spec',
+        spec: { fields: [{ 'source-id': 1, transform: 'bucket[4]', name: 'id_bucket' }] },
+      },
+      { action: 'set-default-spec', 'spec-id': -1 },
+      {
+        action: 'add-sort-order',
+        'sort-order': {
+          'order-id': 1,
+          fields: [{ 'source-id': 1, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }],
+        },
+      },
+      { action: 'set-default-sort-order', 'sort-order-id': -1 },
+    ]);
+    expect(md['default-spec-id']).toBe(1);
+    expect(md['partition-specs'][1]!.fields[0]!['field-id']).toBe(1000);
+    expect(md['last-partition-id']).toBe(1000);
+    expect(md['default-sort-order-id']).toBe(1);
+  });
+
+  it('sets and removes properties and location, and names an unsupported update', () => {
+    const md = applyUpdates(base(), [
+      { action: 'set-properties', updates: { a: '1', b: '2' } },
+      { action: 'remove-properties', removals: ['a'] },
+      { action: 'set-location', location: 'file:///w/t2/' },
+      { action: 'upgrade-format-version', 'format-version': 2 },
+    ]);
+    expect(md.properties['b']).toBe('2');
+    expect(md.properties['a']).toBeUndefined();
+    expect(md.location).toBe('file:///w/t2');
+    expect(() => applyUpdates(base(), [{ action: 'set-statistics' }])).toThrow(
+      /unsupported table update: set-statistics/,
+    );
+    expect(() => applyUpdates(base(), [{ action: 'upgrade-format-version', 'format-version': 3 }])).toThrow(
+      InvalidUpdateError,
+    );
+  });
+
+  it('builds a whole table from empty metadata (staged create)', () => {
+    const md = applyUpdates(emptyMetadata(), [
+      { action: 'assign-uuid', uuid: '11111111-1111-1111-1111-111111111111' },
+      {
+        action: 'add-schema',
+        schema: {
+          type: 'struct',
+          'schema-id': 0,
+          fields: [{ id: 1, name: 'x', required: true, type: 'int' }],
+        },
+      },
+      { action: 'set-current-schema', 'schema-id': -1 },
+      { action: 'set-location', location: 'file:///w/new' },
+    ]);
+    expect(md['table-uuid']).toBe('11111111-1111-1111-1111-111111111111');
+    expect(md['current-schema-id']).toBe(0);
+    expect(md['default-spec-id']).toBe(0);
+    expect(() =>
+      applyUpdates(emptyMetadata(), [{ action: 'set-location', location: 'file:///w/x' }]),
+    ).toThrow(/no current schema/);
+  });
+});
+
+describe('commitRestUpdates', () => {
+  it('commits through the compare-and-swap and rechecks requirements after a lost race', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rest-commit-'));
+    const io = createFileIO();
+    const backend = new MemoryCatalogBackend('test');
+    const id = { namespace: ['ns'], name: 't' };
+    const md = newTableMetadata(
+      pathToFileURL(join(dir, 't')).href,
+      newSchema([{ name: 'id', type: { kind: 'long' } }]),
+    );
+    const loc = nextMetadataLocation(md.location);
+    await writeMetadata(io, loc, md);
+    await backend.createPointer(id, loc);
+    const table = new Table(id, io, backend, loc, md);
+    const stale = new Table(id, io, backend, loc, md);
+
+    const committed = await commitRestUpdates(
+      table,
+      [{ type: 'assert-table-uuid', uuid: md['table-uuid'] }],
+      [{ action: 'set-properties', updates: { a: '1' } }],
+    );
+    expect(committed.properties['a']).toBe('1');
+    const pointer = (await backend.loadPointer(id))!;
+    expect((await readMetadata(io, pointer)).properties['a']).toBe('1');
+
+    // `stale` still holds the old head: its swap loses, it retries on the new head (requirement holds).
+    const merged = await commitRestUpdates(
+      stale,
+      [{ type: 'assert-current-schema-id', 'current-schema-id': 0 }],
+      [{ action: 'set-properties', updates: { b: '2' } }],
+    );
+    expect(merged.properties).toMatchObject({ a: '1', b: '2' });
+
+    // A requirement that no longer holds after the race fails instead of being retried.
+    const old = new Table(id, io, backend, loc, md);
+    await commitRestUpdates(
+      table,
+      [],
+      [
+        {
+          action: 'add-schema',
+          schema: {
+            type: 'struct',
+            'schema-id': 1,
+            fields: [
+              { id: 1, name: 'id', required: false, type: 'long' },
+              { id: 2, name: 'n', required: false, type: 'int' },
+            ],
+          },
+        },
+        { action: 'set-current-schema', 'schema-id': -1 },
+      ],
+    );
+    await expect(
+      commitRestUpdates(
+        old,
+        [{ type: 'assert-current-schema-id', 'current-schema-id': 0 }],
+        [{ action: 'set-properties', updates: { c: '3' } }],
+      ),
+    ).rejects.toBeInstanceOf(RequirementFailedError);
+  });
+});
