@@ -1205,6 +1205,48 @@ export class GovernanceStore {
     return this.knex.transaction((trx) => appendAuditRecord(trx, this.catalogName, e));
   }
 
+  private readonly auditQueue: {
+    entry: AuditEntry;
+    resolve(r: AuditRecord): void;
+    reject(e: unknown): void;
+  }[] = [];
+  private auditFlushing = false;
+
+  /**
+   * Appends one record together with the records other callers append at the same moment: one
+   * transaction per batch (in arrival order, the chain unchanged), so a busy server does not queue
+   * every request behind its own write transaction. Resolves once the batch is committed.
+   */
+  appendAuditBatched(e: AuditEntry): Promise<AuditRecord> {
+    return new Promise((resolve, reject) => {
+      this.auditQueue.push({ entry: e, resolve, reject });
+      if (!this.auditFlushing) {
+        this.auditFlushing = true;
+        setImmediate(() => void this.flushAudit());
+      }
+    });
+  }
+
+  private async flushAudit(): Promise<void> {
+    try {
+      while (this.auditQueue.length > 0) {
+        const batch = this.auditQueue.splice(0, 500);
+        try {
+          const records = await this.knex.transaction(async (trx) => {
+            const out: AuditRecord[] = [];
+            for (const b of batch) out.push(await appendAuditRecord(trx, this.catalogName, b.entry));
+            return out;
+          });
+          batch.forEach((b, i) => b.resolve(records[i]!));
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.auditFlushing = false;
+    }
+  }
+
   /** Records matching the filter, ascending seq. */
   listAudit(f?: AuditFilter): Promise<AuditRecord[]> {
     return listAuditRecords(this.knex, this.catalogName, f);

@@ -186,7 +186,8 @@ export function icebergRestApp(o: { catalog: Catalog; log: ServerLog }): Hono<En
         res = json({ error: { message: err.message, type: err.type, code: err.status } }, err.status);
       }
       const outcome = res.status === 403 ? 'denied' : res.status >= 400 ? 'error' : 'ok';
-      await gov.appendAudit({
+      // Batched with the records of concurrent requests into one transaction, before answering.
+      await gov.appendAuditBatched({
         actor: caller.principal.name,
         action: `iceberg.${name}`,
         target: tgt,
@@ -523,11 +524,27 @@ export function icebergRestApp(o: { catalog: Catalog; log: ServerLog }): Hono<En
   });
   // Hono answers HEAD with the GET route: dispatch on the method.
   app.get(tableRoute, (c) => (c.req.method === 'HEAD' ? headTable(c) : headTableGet(c)));
+  // A metadata file never changes once written: its load answer is kept by location (one pointer
+  // query per load, then a cached text), at most 256 of them.
+  const loadBodies = new Map<string, string>();
   const headTableGet = op('table.load', tableTarget, async (c, caller) => {
     const id = tableId(c);
-    const table = await catalog.loadTable(id);
-    await requireFullSelect(caller, table.name);
-    return loadResult(table.metadataLocation, table.metadata);
+    const location = await catalog.store.loadPointer(id);
+    let body = location === undefined ? undefined : loadBodies.get(location);
+    if (body === undefined) {
+      const table = await catalog.loadTable(id);
+      await requireFullSelect(caller, table.name);
+      body = stringifyJson({
+        'metadata-location': table.metadataLocation,
+        metadata: table.metadata,
+        config: {},
+      });
+      loadBodies.set(table.metadataLocation, body);
+      if (loadBodies.size > 256) loadBodies.delete(loadBodies.keys().next().value!);
+    } else {
+      await requireFullSelect(caller, formatTableIdentifier(id));
+    }
+    return new Response(body, { headers: { 'content-type': 'application/json' } });
   });
   app.delete(
     tableRoute,
