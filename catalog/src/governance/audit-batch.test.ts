@@ -24,7 +24,12 @@ describe('appendAuditBatched', () => {
       );
       expect(records.map((r) => r.actor)).toEqual(Array.from({ length: 60 }, (_, i) => `p${i}`));
       expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 2));
-      const later = await gov.appendAuditBatched({ actor: 'z', action: 'x.last', target: 't', outcome: 'ok' });
+      const later = await gov.appendAuditBatched({
+        actor: 'z',
+        action: 'x.last',
+        target: 't',
+        outcome: 'ok',
+      });
       expect(later.seq).toBe(62);
       const v = await gov.verifyAudit();
       expect(v).toMatchObject({ records: 62, lastSeq: 62, problems: [] });

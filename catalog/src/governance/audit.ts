@@ -112,6 +112,60 @@ export async function appendAuditRecord(
   return record;
 }
 
+/**
+ * Appends several records inside `trx` in order: one head lock, one insert, one head update (what a
+ * batch of concurrent requests costs: a few round trips, not a few per record).
+ */
+export async function appendAuditRecords(
+  trx: Knex.Transaction,
+  catalogName: string,
+  entries: readonly AuditEntry[],
+): Promise<AuditRecord[]> {
+  if (entries.length === 0) return [];
+  const head = await lockAuditHead(trx, catalogName);
+  let prevHash = head.lastHash;
+  let seq = head.lastSeq;
+  const records: AuditRecord[] = [];
+  for (const entry of entries) {
+    const detail = entry.detail === undefined ? undefined : parseJson(canonicalJson(entry.detail));
+    const base = {
+      seq: ++seq,
+      time: new Date().toISOString(),
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target,
+      outcome: entry.outcome,
+      ...(detail !== undefined ? { detail } : {}),
+      prevHash,
+    };
+    const record: AuditRecord = { ...base, hash: auditHash(base) };
+    records.push(record);
+    prevHash = record.hash;
+  }
+  // In chunks: SQLite allows a limited number of bound values per statement.
+  for (let i = 0; i < records.length; i += 50) {
+    await trx('lakekit_audit_log').insert(
+      records.slice(i, i + 50).map((r) => ({
+        catalog_name: catalogName,
+        seq: r.seq,
+        time: r.time,
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        outcome: r.outcome,
+        detail: r.detail === undefined ? null : canonicalJson(r.detail),
+        prev_hash: r.prevHash,
+        hash: r.hash,
+      })),
+    );
+  }
+  const last = records[records.length - 1]!;
+  await trx('lakekit_audit_head')
+    .where({ catalog_name: catalogName })
+    .update({ last_seq: last.seq, last_hash: last.hash });
+  return records;
+}
+
 function toRecord(r: Record<string, unknown>): AuditRecord {
   return {
     seq: Number(r['seq']),

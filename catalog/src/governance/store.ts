@@ -18,7 +18,13 @@ import {
 import { type Engine, openEngine } from '@lakekit/iceberg';
 import type { Knex } from 'knex';
 import type { Catalog } from '../catalog.js';
-import { appendAuditRecord, listAuditRecords, lockAuditHead, verifyAuditChain } from './audit.js';
+import {
+  appendAuditRecord,
+  appendAuditRecords,
+  listAuditRecords,
+  lockAuditHead,
+  verifyAuditChain,
+} from './audit.js';
 import { computeEffectiveAccess, describeSecurable, holds } from './effective-access.js';
 import { validateRowFilterPredicate } from './predicate.js';
 import {
@@ -1232,11 +1238,13 @@ export class GovernanceStore {
       while (this.auditQueue.length > 0) {
         const batch = this.auditQueue.splice(0, 500);
         try {
-          const records = await this.knex.transaction(async (trx) => {
-            const out: AuditRecord[] = [];
-            for (const b of batch) out.push(await appendAuditRecord(trx, this.catalogName, b.entry));
-            return out;
-          });
+          const records = await this.knex.transaction((trx) =>
+            appendAuditRecords(
+              trx,
+              this.catalogName,
+              batch.map((b) => b.entry),
+            ),
+          );
           batch.forEach((b, i) => b.resolve(records[i]!));
         } catch (err) {
           for (const b of batch) b.reject(err);
