@@ -75,41 +75,8 @@ export async function appendAuditRecord(
   entry: AuditEntry,
   options: { change?: boolean } = {},
 ): Promise<AuditRecord> {
-  const head = await lockAuditHead(trx, catalogName);
-  // Detail is stored as canonical JSON; verification parses it and canonicalises again (idempotent).
-  const detail = entry.detail === undefined ? undefined : parseJson(canonicalJson(entry.detail));
-  const base = {
-    seq: head.lastSeq + 1,
-    time: new Date().toISOString(),
-    actor: entry.actor,
-    action: entry.action,
-    target: entry.target,
-    outcome: entry.outcome,
-    ...(detail !== undefined ? { detail } : {}),
-    prevHash: head.lastHash,
-  };
-  const record: AuditRecord = { ...base, hash: auditHash(base) };
-  await trx('lakekit_audit_log').insert({
-    catalog_name: catalogName,
-    seq: record.seq,
-    time: record.time,
-    actor: record.actor,
-    action: record.action,
-    target: record.target,
-    outcome: record.outcome,
-    detail: detail === undefined ? null : canonicalJson(detail),
-    prev_hash: record.prevHash,
-    hash: record.hash,
-  });
-  await trx('lakekit_audit_head')
-    .where({ catalog_name: catalogName })
-    .update({
-      last_seq: record.seq,
-      last_hash: record.hash,
-      // A governance change also moves the governance data's version stamp (see snapshot-cache.ts).
-      ...(options.change ? { change_seq: record.seq } : {}),
-    });
-  return record;
+  const [record] = await appendAuditRecords(trx, catalogName, [entry], options);
+  return record!;
 }
 
 /**
@@ -120,6 +87,7 @@ export async function appendAuditRecords(
   trx: Knex.Transaction,
   catalogName: string,
   entries: readonly AuditEntry[],
+  options: { change?: boolean } = {},
 ): Promise<AuditRecord[]> {
   if (entries.length === 0) return [];
   const head = await lockAuditHead(trx, catalogName);
@@ -127,6 +95,7 @@ export async function appendAuditRecords(
   let seq = head.lastSeq;
   const records: AuditRecord[] = [];
   for (const entry of entries) {
+    // Detail is stored as canonical JSON; verification parses it and canonicalises again (idempotent).
     const detail = entry.detail === undefined ? undefined : parseJson(canonicalJson(entry.detail));
     const base = {
       seq: ++seq,
@@ -162,7 +131,12 @@ export async function appendAuditRecords(
   const last = records[records.length - 1]!;
   await trx('lakekit_audit_head')
     .where({ catalog_name: catalogName })
-    .update({ last_seq: last.seq, last_hash: last.hash });
+    .update({
+      last_seq: last.seq,
+      last_hash: last.hash,
+      // A governance change also moves the governance data's version stamp (see snapshot-cache.ts).
+      ...(options.change ? { change_seq: last.seq } : {}),
+    });
   return records;
 }
 
