@@ -1245,7 +1245,7 @@ export class GovernanceStore {
               batch.map((b) => b.entry),
             ),
           );
-          batch.forEach((b, i) => b.resolve(records[i]!));
+          for (const [i, b] of batch.entries()) b.resolve(records[i]!);
         } catch (err) {
           for (const b of batch) b.reject(err);
         }
