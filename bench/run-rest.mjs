@@ -29,6 +29,8 @@ const warmup = Number(opt('warmup', '3'));
 const loads = Number(opt('loads', '5'));
 const dryRun = args.includes('--dry-run');
 const only = opt('only', 'sqlite,postgres').split(',');
+// --cpu-prof DIR: each `lake serve` writes a V8 CPU profile there when it stops (for finding hot spots).
+const cpuProf = opt('cpu-prof', undefined);
 if (!(duration >= 1 && connections >= 1 && warmup >= 0 && loads >= 1))
   throw new Error('--duration ≥ 1, --connections ≥ 1, --warmup ≥ 0, --loads ≥ 1');
 
@@ -42,7 +44,8 @@ const log = (s) => process.stderr.write(`${s}\n`);
 
 /** Starts `lake serve --port 0` in `cwd`; resolves with its URL once it listens. */
 function serve(cwd) {
-  const child = spawn(process.execPath, [lakeJs, 'serve', '--port', '0'], {
+  const prof = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [];
+  const child = spawn(process.execPath, [...prof, lakeJs, 'serve', '--port', '0'], {
     cwd,
     env: { ...process.env, LAKEKIT_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -15,6 +15,7 @@ import {
 } from '@lakekit/core';
 import type { CatalogBackend, CommitHook } from '@lakekit/iceberg';
 import type { Knex } from 'knex';
+import { Coalescer } from './governance/coalesce.js';
 import { migrationSource } from './migrations.js';
 
 const POSTGRES_URI = /^postgres(ql)?:\/\//i;
@@ -166,6 +167,9 @@ function escapeLike(s: string): string {
 
 /** SQL store of namespaces and table pointers for one catalog name. */
 export class SqlCatalogStore implements CatalogBackend {
+  /** Concurrent reads of one table's pointer share a query (never one sent before they asked). */
+  private readonly pointers = new Coalescer<string | undefined>();
+
   private constructor(
     readonly name: string,
     readonly knex: Knex,
@@ -325,7 +329,11 @@ export class SqlCatalogStore implements CatalogBackend {
     return { catalog_name: this.name, table_namespace: nsString(id.namespace), table_name: id.name };
   }
 
-  async loadPointer(id: TableIdentifier): Promise<string | undefined> {
+  loadPointer(id: TableIdentifier): Promise<string | undefined> {
+    return this.pointers.get(JSON.stringify([id.namespace, id.name]), () => this.readPointer(id));
+  }
+
+  private async readPointer(id: TableIdentifier): Promise<string | undefined> {
     const row = await this.knex('iceberg_tables')
       .select('metadata_location')
       .where(this.key(id))

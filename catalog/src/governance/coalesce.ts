@@ -1,23 +1,44 @@
 /**
- * Shares one lookup among the callers that ask for the same key in the same turn of the event loop:
- * the lookup is sent after the current I/O callbacks (setImmediate), so every caller that joined it
- * asked before it was sent and gets an answer at least as new as its own question. Under load this
- * turns many identical queries (the audit head, a table's pointer) into one.
+ * Shares one lookup among the callers that ask for the same key, without ever answering a caller
+ * with a lookup sent before it asked. A caller joins the next lookup of its key: the one that starts
+ * after the current I/O callbacks (setImmediate) when none is under way, else the one that starts as
+ * soon as the lookup under way has come back. Every caller so gets an answer at least as new as its
+ * own question, and under load a key is looked up at most once per round trip, however many callers
+ * ask (the audit head, a table's pointer).
  */
 export class Coalescer<V> {
-  private readonly waiting = new Map<string, Promise<V>>();
+  private readonly keys = new Map<string, { inFlight?: Promise<V>; next?: Promise<V> }>();
 
-  /** The result of `lookup` (of the first caller of this turn) for `key`. */
+  /** The result of a `lookup` (of the first caller to join it) for `key`, sent after this call. */
   get(key: string, lookup: () => Promise<V>): Promise<V> {
-    let shared = this.waiting.get(key);
-    if (!shared) {
-      shared = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        // Callers from now on start a lookup of their own: this one is on its way.
-        this.waiting.delete(key);
-        return lookup();
-      });
-      this.waiting.set(key, shared);
+    let state = this.keys.get(key);
+    if (!state) {
+      state = {};
+      this.keys.set(key, state);
     }
-    return shared;
+    if (state.next) return state.next;
+    const s = state;
+    const prior = s.inFlight;
+    const after = prior
+      ? prior.then(
+          () => undefined,
+          () => undefined,
+        )
+      : new Promise<void>((resolve) => setImmediate(resolve));
+    const next = after.then(() => {
+      // From now on, callers wait for the lookup after this one.
+      s.next = undefined;
+      const sent = lookup();
+      s.inFlight = sent;
+      const settle = () => {
+        if (s.inFlight !== sent) return;
+        s.inFlight = undefined;
+        if (!s.next && this.keys.get(key) === s) this.keys.delete(key);
+      };
+      sent.then(settle, settle);
+      return sent;
+    });
+    s.next = next;
+    return next;
   }
 }

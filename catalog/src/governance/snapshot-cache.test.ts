@@ -59,6 +59,48 @@ describe('Coalescer', () => {
     expect(await c.get('k', lookup)).toBe(2);
     expect(await Promise.all([c.get('a', lookup), c.get('b', lookup)])).toEqual([3, 4]);
   });
+
+  it('answers callers that come while a lookup is under way with the next one, which they share', async () => {
+    const c = new Coalescer<number>();
+    const sent: number[] = [];
+    const release: (() => void)[] = [];
+    let runs = 0;
+    const lookup = () => {
+      const n = ++runs;
+      sent.push(n);
+      return new Promise<number>((resolve) => release.push(() => resolve(n)));
+    };
+    const first = c.get('k', lookup);
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([1]);
+    // Asked after lookup 1 was sent: must not get its answer.
+    const late = [c.get('k', lookup), c.get('k', lookup), c.get('k', lookup)];
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([1]); // not sent while 1 is under way
+    release.shift()!();
+    expect(await first).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([1, 2]);
+    release.shift()!();
+    expect(await Promise.all(late)).toEqual([2, 2, 2]);
+  });
+
+  it('sends the next lookup even when the one under way failed', async () => {
+    const c = new Coalescer<number>();
+    let runs = 0;
+    let fail!: (e: Error) => void;
+    const first = c.get('k', () => {
+      runs++;
+      return new Promise<number>((_, reject) => {
+        fail = reject;
+      });
+    });
+    await new Promise((r) => setImmediate(r));
+    const late = c.get('k', async () => ++runs);
+    fail(new Error('boom'));
+    await expect(first).rejects.toThrow('boom');
+    expect(await late).toBe(2);
+  });
 });
 
 for (const backend of pgUrl ? (['SQLite', 'PostgreSQL'] as const) : (['SQLite'] as const)) {

@@ -1,12 +1,11 @@
 /**
  * Current columns of catalog tables for governance decisions, remembered per metadata location: a
- * table's pointer is read on every call (one query, shared by the callers of one event-loop turn), its
+ * table's pointer is read on every call (one query, shared by concurrent callers: see Coalescer), its
  * metadata file only when the pointer moved (a metadata file is written once and never changed, so
  * its location names its content).
  */
 import { formatTableIdentifier, parseTableIdentifier, typeToString } from '@lakekit/core';
 import type { Catalog } from '../catalog.js';
-import { Coalescer } from './coalesce.js';
 import type { TableColumn } from './types.js';
 
 /** A table known to exist: its canonical name and current columns. */
@@ -21,7 +20,6 @@ const MAX_LOCATIONS = 1024;
 /** Columns of tables by metadata location. */
 export class TableColumnsCache {
   private readonly byLocation = new Map<string, TableColumn[]>();
-  private readonly pointers = new Coalescer<string | undefined>();
 
   constructor(private readonly catalog: Catalog) {}
 
@@ -29,7 +27,7 @@ export class TableColumnsCache {
   async require(text: string): Promise<KnownTable> {
     const id = parseTableIdentifier(text);
     const name = formatTableIdentifier(id);
-    const location = await this.pointers.get(name, () => this.catalog.store.loadPointer(id));
+    const location = await this.catalog.store.loadPointer(id);
     const known = location === undefined ? undefined : this.byLocation.get(location);
     if (known) return { name, columns: known };
     const table = await this.catalog.loadTable(id);
