@@ -17,7 +17,7 @@ import {
 } from '@lakekit/iceberg';
 import { AnswersStore } from './answers-store.js';
 import { Coalescer } from './governance/coalesce.js';
-import { GovernanceStore } from './governance/store.js';
+import { type Actor, GovernanceStore, LOCAL_ADMIN } from './governance/store.js';
 import { OperationsStore } from './operations-store.js';
 import { SqlCatalogStore } from './sql-catalog-store.js';
 
@@ -130,6 +130,14 @@ export class Catalog {
     return (await this.store.loadPointer(id)) !== undefined;
   }
 
+  /**
+   * Renames (or moves to another namespace) a table with its governance, in one transaction.
+   * `actor` (default the local administrator) needs MANAGE on the table.
+   */
+  renameTable(from: TableIdentifier, to: TableIdentifier, actor: Actor = LOCAL_ADMIN): Promise<void> {
+    return this.governance.renameTable(actor, from, to);
+  }
+
   /** Loads a table; NotFoundError names the table (and a missing namespace). */
   async loadTable(id: TableIdentifier): Promise<Table> {
     const location = await this.store.loadPointer(id);
@@ -177,9 +185,13 @@ export class Catalog {
   }
 
   /** Drops a table from the catalog; with `purge`, also deletes its files. */
-  async dropTable(id: TableIdentifier, options: { purge?: boolean } = {}): Promise<void> {
+  /**
+   * Drops a table and its governance (grants, owner, masks, row filters, tags) in one transaction;
+   * `purge` also deletes its files. `actor` (default the local administrator) needs MANAGE on it.
+   */
+  async dropTable(id: TableIdentifier, options: { purge?: boolean; actor?: Actor } = {}): Promise<void> {
     const table = options.purge ? await this.loadTable(id) : undefined;
-    await this.store.dropPointer(id);
+    await this.governance.dropTable(options.actor ?? LOCAL_ADMIN, id);
     if (table) {
       for (const f of await this.io.list(table.metadata.location)) await this.io.delete(f.location);
     }

@@ -240,23 +240,28 @@ export class SqlCatalogStore implements CatalogBackend {
     return [...all].sort().map((s) => s.split('.'));
   }
 
-  async namespaceExists(ns: readonly string[]): Promise<boolean> {
+  /** In `trx` when given (on SQLite a transaction holds the only connection). */
+  async namespaceExists(ns: readonly string[], trx: Knex | Knex.Transaction = this.knex): Promise<boolean> {
     const s = nsString(ns);
     const like = `${escapeLike(s)}.%`;
-    const t = await this.knex('iceberg_tables')
+    const t = await trx('iceberg_tables')
       .where({ catalog_name: this.name })
       .andWhere((q) => q.where('table_namespace', s).orWhereRaw("table_namespace LIKE ? ESCAPE '!'", [like]))
       .first();
     if (t) return true;
-    const p = await this.knex('iceberg_namespace_properties')
+    const p = await trx('iceberg_namespace_properties')
       .where({ catalog_name: this.name })
       .andWhere((q) => q.where('namespace', s).orWhereRaw("namespace LIKE ? ESCAPE '!'", [like]))
       .first();
     return p !== undefined;
   }
 
-  async namespaceProperties(ns: readonly string[]): Promise<Record<string, string>> {
-    const rows = await this.knex('iceberg_namespace_properties').where({
+  /** In `trx` when given (on SQLite a transaction holds the only connection). */
+  async namespaceProperties(
+    ns: readonly string[],
+    trx: Knex | Knex.Transaction = this.knex,
+  ): Promise<Record<string, string>> {
+    const rows = await trx('iceberg_namespace_properties').where({
       catalog_name: this.name,
       namespace: nsString(ns),
     });
@@ -384,15 +389,56 @@ export class SqlCatalogStore implements CatalogBackend {
     });
   }
 
-  /** Removes a table's pointer; returns its last metadata location. */
-  async dropPointer(id: TableIdentifier): Promise<string> {
-    const location = await this.loadPointer(id);
-    if (location === undefined) {
+  /** Removes a table's pointer (in `trx` when given); returns its last metadata location. */
+  async dropPointer(id: TableIdentifier, trx: Knex | Knex.Transaction = this.knex): Promise<string> {
+    const row = await trx('iceberg_tables')
+      .select('metadata_location')
+      .where(this.key(id))
+      .andWhere((q) => q.whereNull('iceberg_type').orWhere('iceberg_type', 'TABLE'))
+      .first();
+    const deleted = row ? await trx('iceberg_tables').where(this.key(id)).delete() : 0;
+    if (!row || deleted !== 1) {
       throw new NotFoundError('table', `table ${formatTableIdentifier(id)} does not exist`, {
         context: { table: formatTableIdentifier(id) },
       });
     }
-    await this.knex('iceberg_tables').where(this.key(id)).delete();
-    return location;
+    return row.metadata_location;
+  }
+
+  /**
+   * Gives a table's pointer a new identifier (in `trx` when given): NotFoundError when the table or
+   * the target namespace does not exist, AlreadyExistsError when the new identifier is taken.
+   */
+  async renamePointer(
+    from: TableIdentifier,
+    to: TableIdentifier,
+    trx: Knex | Knex.Transaction = this.knex,
+  ): Promise<void> {
+    const toName = formatTableIdentifier(to);
+    if (!(await this.namespaceExists(to.namespace, trx))) {
+      throw new NotFoundError('namespace', `namespace ${nsString(to.namespace)} does not exist`, {
+        context: { namespace: nsString(to.namespace) },
+      });
+    }
+    if (await trx('iceberg_tables').where(this.key(to)).first()) {
+      throw new AlreadyExistsError('table', `table ${toName} already exists`, { context: { table: toName } });
+    }
+    let n = 0;
+    try {
+      n = await trx('iceberg_tables')
+        .where(this.key(from))
+        .andWhere((q) => q.whereNull('iceberg_type').orWhere('iceberg_type', 'TABLE'))
+        .update({ table_namespace: nsString(to.namespace), table_name: to.name });
+    } catch (e) {
+      // Another writer took the name between the check and the update (primary key).
+      if (isUniqueViolation(e))
+        throw new AlreadyExistsError('table', `table ${toName} already exists`, { context: { table: toName } });
+      throw e;
+    }
+    if (n !== 1) {
+      throw new NotFoundError('table', `table ${formatTableIdentifier(from)} does not exist`, {
+        context: { table: formatTableIdentifier(from) },
+      });
+    }
   }
 }

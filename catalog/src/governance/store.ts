@@ -13,6 +13,7 @@ import {
   parseNamespace,
   parseTableIdentifier,
   stringifyJson,
+  type TableIdentifier,
   UsageError,
 } from '@lakekit/core';
 import { type Engine, openEngine } from '@lakekit/iceberg';
@@ -557,6 +558,66 @@ export class GovernanceStore {
       )
       .finally(() => this.pendingWrites.delete(write));
     this.pendingWrites.add(write);
+  }
+
+  // Tables: a table's governance follows it
+
+  /**
+   * Renames a table with its governance, in one transaction with the pointer: grants on the table and
+   * its columns, owner and annotations, masks, row filters, tags, pending access requests and the
+   * snapshots answer receipts keep. Needs MANAGE on the table (its owner). Quality results and lineage
+   * stay under the old name: they are history.
+   */
+  async renameTable(actor: Actor, from: TableIdentifier, to: TableIdentifier): Promise<void> {
+    const f = formatTableIdentifier(from);
+    const t = formatTableIdentifier(to);
+    await this.requireManage(actor, { type: 'table', name: f }, 'table.rename', `table:${f}`);
+    await this.change(actor, 'table.rename', `table:${f}`, async (trx) => {
+      await this.catalog.store.renamePointer(from, to, trx);
+      const moved: Record<string, number> = {};
+      moved['grants'] = await this.rows('lakekit_grants', trx)
+        .andWhere({ securable_name: f })
+        .whereIn('securable_type', ['table', 'column'])
+        .update({ securable_name: t });
+      for (const table of [
+        'lakekit_annotations',
+        'lakekit_masks',
+        'lakekit_row_filters',
+        'lakekit_tags',
+        'lakekit_receipt_snapshots',
+      ]) {
+        moved[table.replace('lakekit_', '')] = await this.rows(table, trx)
+          .andWhere({ table_name: f })
+          .update({ table_name: t });
+      }
+      moved['access_requests'] = await this.rows('lakekit_access_requests', trx)
+        .andWhere({ table_name: f, status: 'pending' })
+        .update({ table_name: t });
+      return { result: undefined, detail: { to: t, moved } };
+    });
+  }
+
+  /**
+   * Drops a table's pointer and its governance in one transaction: grants on the table and its
+   * columns, owner and annotations, masks, row filters and tags (a table created later under the
+   * same name starts with none of them). Needs MANAGE on the table. Returns the last metadata
+   * location.
+   */
+  async dropTable(actor: Actor, id: TableIdentifier): Promise<string> {
+    const name = formatTableIdentifier(id);
+    await this.requireManage(actor, { type: 'table', name }, 'table.drop', `table:${name}`);
+    return this.change(actor, 'table.drop', `table:${name}`, async (trx) => {
+      const location = await this.catalog.store.dropPointer(id, trx);
+      const removed: Record<string, number> = {};
+      removed['grants'] = await this.rows('lakekit_grants', trx)
+        .andWhere({ securable_name: name })
+        .whereIn('securable_type', ['table', 'column'])
+        .delete();
+      for (const table of ['lakekit_annotations', 'lakekit_masks', 'lakekit_row_filters', 'lakekit_tags']) {
+        removed[table.replace('lakekit_', '')] = await this.rows(table, trx).andWhere({ table_name: name }).delete();
+      }
+      return { result: location, detail: { metadataLocation: location, removed } };
+    });
   }
 
   // Roles
