@@ -112,7 +112,10 @@ for (const backend of backends) {
     async function governanceOf(catalog: Catalog, table: string) {
       const gov = catalog.governance;
       const grants = (await gov.listGrants())
-        .filter((g) => ('table' in g.securable ? g.securable.table : g.securable.name) === table)
+        .filter((g) => {
+          const s = g.securable;
+          return s.type === 'column' ? s.table === table : s.type === 'table' && s.name === table;
+        })
         .map(
           (g) =>
             `${g.privilege} ${g.securable.type} ${'column' in g.securable ? g.securable.column : ''} ${g.grantee.type}:${g.grantee.name}`,
