@@ -432,7 +432,9 @@ export class SqlCatalogStore implements CatalogBackend {
     } catch (e) {
       // Another writer took the name between the check and the update (primary key).
       if (isUniqueViolation(e))
-        throw new AlreadyExistsError('table', `table ${toName} already exists`, { context: { table: toName } });
+        throw new AlreadyExistsError('table', `table ${toName} already exists`, {
+          context: { table: toName },
+        });
       throw e;
     }
     if (n !== 1) {

@@ -614,7 +614,9 @@ export class GovernanceStore {
         .whereIn('securable_type', ['table', 'column'])
         .delete();
       for (const table of ['lakekit_annotations', 'lakekit_masks', 'lakekit_row_filters', 'lakekit_tags']) {
-        removed[table.replace('lakekit_', '')] = await this.rows(table, trx).andWhere({ table_name: name }).delete();
+        removed[table.replace('lakekit_', '')] = await this.rows(table, trx)
+          .andWhere({ table_name: name })
+          .delete();
       }
       return { result: location, detail: { metadataLocation: location, removed } };
     });
