@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command of Lakekit (CI runs it through .ci/run): installs what is missing, prepares the
-# peer tools (PyIceberg, moto) and the services integration tests talk to (S3 via moto, PostgreSQL,
-# MariaDB), then runs `pnpm check` and every vitest project. Works from any directory; exits non-zero
-# if the check or any test fails.
+# peer tools (PyIceberg, moto; Spark; the Iceberg REST compatibility kit) and the services
+# integration tests talk to (S3 via moto, PostgreSQL, MariaDB), then runs `pnpm check` and every
+# vitest project. Works from any directory; exits non-zero if the check or any test fails.
 #   LAKEKIT_SKIP_INSTALL=1  skip apt/corepack/pnpm install (a checkout shared with others, offline)
 set -euo pipefail
 
@@ -39,6 +39,9 @@ ensure_apt_packages() {
   command -v python3 >/dev/null || missing+=(python3)
   if command -v python3 >/dev/null && ! python_venv_works; then missing+=(python3-venv); fi
   command -v flock >/dev/null || missing+=(util-linux)
+  # Spark and the Iceberg REST compatibility kit (test peers on the JVM; jars fetched with curl).
+  command -v java >/dev/null || missing+=(default-jre-headless)
+  command -v curl >/dev/null || missing+=(curl ca-certificates)
   postgres_server_installed || missing+=(postgresql)
   mariadb_server_installed || missing+=(mariadb-server)
   ((${#missing[@]} == 0)) && return 0
@@ -68,6 +71,16 @@ step "peers venv (tests/peers/setup.sh)"
 venv="$(bash tests/peers/setup.sh)"
 export LAKEKIT_PYTHON="$venv/bin/python"
 echo "$venv"
+
+step "Spark peer (tests/peers/spark/setup.sh: pyspark venv and Iceberg jars, cached)"
+LAKEKIT_SPARK_HOME="$(bash tests/peers/spark/setup.sh)"
+export LAKEKIT_SPARK_HOME
+echo "$LAKEKIT_SPARK_HOME"
+
+step "Iceberg REST compatibility kit (tests/compat-kit/setup.sh, cached)"
+LAKEKIT_COMPAT_KIT_HOME="$(bash tests/compat-kit/setup.sh)"
+export LAKEKIT_COMPAT_KIT_HOME
+echo "$LAKEKIT_COMPAT_KIT_HOME"
 
 # A state dir per run, so concurrent runs in one checkout do not stop each other's servers.
 export LAKEKIT_TEST_STATE="${LAKEKIT_TEST_STATE:-$root/tests/.work/run-$$}"

@@ -10,6 +10,7 @@ import {
   nextMetadataLocation,
   parsePartitionSpecText,
   partitionFieldToJson,
+  reachableFiles,
   readMetadata,
   stripSlash,
   Table,
@@ -184,16 +185,37 @@ export class Catalog {
     return new Table(id, this.io, this.store, metadataLocation, md);
   }
 
-  /** Drops a table from the catalog; with `purge`, also deletes its files. */
   /**
    * Drops a table and its governance (grants, owner, masks, row filters, tags) in one transaction;
-   * `purge` also deletes its files. `actor` (default the local administrator) needs MANAGE on it.
+   * `actor` (default the local administrator) needs MANAGE on it. `purge` also deletes the files its
+   * metadata reaches (metadata, manifest lists, manifests, data, delete and statistics files) — not
+   * everything under its location: after a rename, a new table under the old name gets the same
+   * default location, and its files are not this table's to delete. Returns the files that could not
+   * be deleted; when a manifest cannot be read, only the metadata files are deleted and `unreadable`
+   * says why.
    */
-  async dropTable(id: TableIdentifier, options: { purge?: boolean; actor?: Actor } = {}): Promise<void> {
-    const table = options.purge ? await this.loadTable(id) : undefined;
-    await this.governance.dropTable(options.actor ?? LOCAL_ADMIN, id);
-    if (table) {
-      for (const f of await this.io.list(table.metadata.location)) await this.io.delete(f.location);
+  async dropTable(
+    id: TableIdentifier,
+    options: { purge?: boolean; actor?: Actor } = {},
+  ): Promise<{ notDeleted: string[]; unreadable?: string }> {
+    let files: string[] = [];
+    const notDeleted: string[] = [];
+    let unreadable: string | undefined;
+    if (options.purge) {
+      const table = await this.loadTable(id);
+      try {
+        files = [...(await reachableFiles(this.io, table.metadata, table.metadataLocation))];
+      } catch (e) {
+        unreadable = e instanceof Error ? e.message : String(e);
+        files = [table.metadataLocation, ...table.metadata['metadata-log'].map((m) => m['metadata-file'])];
+      }
     }
+    await this.governance.dropTable(options.actor ?? LOCAL_ADMIN, id);
+    for (let i = 0; i < files.length; i += 16) {
+      await Promise.all(
+        files.slice(i, i + 16).map((f) => this.io.delete(f).catch(() => void notDeleted.push(f))),
+      );
+    }
+    return unreadable === undefined ? { notDeleted } : { notDeleted, unreadable };
   }
 }

@@ -69,7 +69,8 @@ export async function commitMetadata(
 
 /** Adds the previous metadata file to the metadata log (bounded by write.metadata.previous-versions-max). */
 function withMetadataLog(md: TableMetadata, base: TableMetadata, baseLocation: string): TableMetadata {
-  const maxLog = Number(base.properties['write.metadata.previous-versions-max'] ?? 100);
+  // The committed metadata's setting (a commit may change it), at least one entry.
+  const maxLog = Math.max(1, Number(md.properties['write.metadata.previous-versions-max'] ?? 100) || 100);
   const log = [
     ...base['metadata-log'],
     { 'metadata-file': baseLocation, 'timestamp-ms': base['last-updated-ms'] },

@@ -8,9 +8,11 @@ import { MemoryCatalogBackend } from './memory-catalog-backend.js';
 import { nextMetadataLocation, readMetadata, writeMetadata } from './metadata-files.js';
 import { newTableMetadata } from './new-table-metadata.js';
 import {
+  applyTableUpdates,
   applyUpdates,
   checkRequirements,
   commitRestUpdates,
+  createTableMetadata,
   emptyMetadata,
   InvalidUpdateError,
   RequirementFailedError,
@@ -54,7 +56,7 @@ describe('checkRequirements', () => {
     expect(() => checkRequirements(undefined, [{ type: 'assert-create' }])).not.toThrow();
     expect(() =>
       checkRequirements(md, [{ type: 'assert-current-schema-id', 'current-schema-id': 5 }]),
-    ).toThrow(/current schema id has changed: expected 5 != 0/);
+    ).toThrow('Requirement failed: current schema changed: expected id 5 != 0');
     expect(() => checkRequirements(md, [{ type: 'assert-table-uuid', uuid: 'other' }])).toThrow(
       RequirementFailedError,
     );
@@ -142,8 +144,8 @@ describe('applyUpdates', () => {
     expect(md.properties['b']).toBe('2');
     expect(md.properties['a']).toBeUndefined();
     expect(md.location).toBe('file:///w/t2');
-    expect(() => applyUpdates(base(), [{ action: 'set-statistics' }])).toThrow(
-      /unsupported table update: set-statistics/,
+    expect(() => applyUpdates(base(), [{ action: 'add-encryption-key' }])).toThrow(
+      /unsupported table update: add-encryption-key/,
     );
     expect(() => applyUpdates(base(), [{ action: 'upgrade-format-version', 'format-version': 3 }])).toThrow(
       InvalidUpdateError,
@@ -170,6 +172,167 @@ describe('applyUpdates', () => {
     expect(() =>
       applyUpdates(emptyMetadata(), [{ action: 'set-location', location: 'file:///w/x' }]),
     ).toThrow(/no current schema/);
+  });
+});
+
+describe('applyTableUpdates (the reference builder rules)', () => {
+  const stats = (id: bigint, path: string) => ({
+    'snapshot-id': id,
+    'statistics-path': path,
+    'file-size-in-bytes': 10,
+    'file-footer-size-in-bytes': 5,
+    'blob-metadata': [],
+  });
+
+  it('reports a commit that changes nothing as unchanged (no new metadata file then)', () => {
+    const md = base();
+    for (const updates of [
+      [{ action: 'set-properties', updates: {} }],
+      [{ action: 'set-location', location: md.location }],
+      [{ action: 'set-current-schema', 'schema-id': md['current-schema-id'] }],
+      [{ action: 'upgrade-format-version', 'format-version': 2 }],
+      [{ action: 'remove-snapshot-ref', 'ref-name': 'nope' }],
+    ]) {
+      const r = applyTableUpdates(md, updates);
+      expect(r.changed, JSON.stringify(updates)).toBe(false);
+      expect(r.metadata).toBe(md);
+    }
+    expect(applyTableUpdates(md, [{ action: 'set-properties', updates: { a: '1' } }]).changed).toBe(true);
+  });
+
+  it('sets and removes statistics and partition statistics; removing a snapshot removes its statistics', () => {
+    let md = applyUpdates(base(), [
+      { action: 'add-snapshot', snapshot: snapshot(5n, 1n) },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 5 },
+      { action: 'set-statistics', statistics: stats(5n, 'file:///w/t/stats/a.puffin') },
+      { action: 'set-statistics', statistics: stats(5n, 'file:///w/t/stats/b.puffin') },
+      {
+        action: 'set-partition-statistics',
+        'partition-statistics': {
+          'snapshot-id': 5,
+          'statistics-path': 'file:///w/t/p.parquet',
+          'file-size-in-bytes': 3,
+        },
+      },
+    ]);
+    // One statistics file per snapshot: the second replaces the first.
+    expect(md['statistics']).toEqual([stats(5n, 'file:///w/t/stats/b.puffin')]);
+    expect((md['partition-statistics'] as { 'snapshot-id': bigint }[])[0]!['snapshot-id']).toBe(5n);
+    md = applyUpdates(md, [{ action: 'remove-statistics', 'snapshot-id': 5 }]);
+    expect(md['statistics']).toBeUndefined();
+    md = applyUpdates(md, [{ action: 'remove-snapshots', 'snapshot-ids': [5] }]);
+    expect(md['partition-statistics']).toBeUndefined();
+    expect(md.refs).toEqual({});
+  });
+
+  it('removes unused schemas and specs, never the current schema or the default spec', () => {
+    const md = applyUpdates(base(), [
+      {
+        action: 'add-schema',
+        schema: {
+          type: 'struct',
+          'schema-id': 1,
+          fields: [{ id: 1, name: 'id', required: false, type: 'long' }],
+        },
+      },
+      { action: 'add-spec', spec: { fields: [{ 'source-id': 1, transform: 'identity', name: 'id' }] } },
+    ]);
+    expect(md.schemas).toHaveLength(2);
+    expect(md['partition-specs']).toHaveLength(2);
+    const pruned = applyUpdates(md, [
+      { action: 'remove-schemas', 'schema-ids': [1] },
+      { action: 'remove-partition-specs', 'spec-ids': [1] },
+    ]);
+    expect(pruned.schemas.map((x) => x['schema-id'])).toEqual([0]);
+    expect(pruned['partition-specs'].map((x) => x['spec-id'])).toEqual([0]);
+    expect(() => applyUpdates(md, [{ action: 'remove-schemas', 'schema-ids': [0] }])).toThrow(
+      'Cannot remove the current schema',
+    );
+    expect(() => applyUpdates(md, [{ action: 'remove-partition-specs', 'spec-ids': [0] }])).toThrow(
+      'Cannot remove the default partition spec',
+    );
+  });
+
+  it('keeps snapshots made current and replaced in the same commit out of the snapshot log', () => {
+    const md = applyUpdates(base(), [
+      { action: 'add-snapshot', snapshot: snapshot(1n, 1n) },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1 },
+      { action: 'add-snapshot', snapshot: { ...snapshot(2n, 2n, 1n), 'timestamp-ms': 1700000000001 } },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 2 },
+    ]);
+    expect(md['snapshot-log']).toEqual([{ 'snapshot-id': 2n, 'timestamp-ms': 1700000000001 }]);
+  });
+
+  it('refuses a spec with a missing source column, and non-sequential partition field ids in v1', () => {
+    expect(() =>
+      applyUpdates(base(), [
+        { action: 'add-spec', spec: { fields: [{ 'source-id': 9, transform: 'identity', name: 'x' }] } },
+      ]),
+    ).toThrow(/Cannot find source column for partition field/);
+    const v1 = { ...base(), 'format-version': 1 };
+    expect(() =>
+      applyUpdates(v1, [
+        {
+          action: 'add-spec',
+          spec: { fields: [{ 'source-id': 1, 'field-id': 1005, transform: 'identity', name: 'id' }] },
+        },
+      ]),
+    ).toThrow(/sequential IDs that are required in v1/);
+  });
+});
+
+describe('createTableMetadata', () => {
+  it('assigns fresh column ids (a struct level before the fields nested in it) and binds spec and order by name', () => {
+    const md = createTableMetadata({
+      schema: {
+        type: 'struct',
+        'schema-id': 7,
+        'identifier-field-ids': [10],
+        fields: [
+          { id: 10, name: 'id', required: true, type: 'long' },
+          {
+            id: 20,
+            name: 'tags',
+            required: false,
+            type: { type: 'list', 'element-id': 21, element: 'string', 'element-required': false },
+          },
+          { id: 30, name: 'day', required: false, type: 'date' },
+        ],
+      },
+      spec: {
+        'spec-id': 3,
+        fields: [{ 'source-id': 30, 'field-id': 1007, transform: 'month', name: 'day_month' }],
+      },
+      writeOrder: {
+        'order-id': 5,
+        fields: [{ 'source-id': 10, transform: 'identity', direction: 'asc', 'null-order': 'nulls-first' }],
+      },
+      location: 'file:///w/new',
+      properties: { 'format-version': '1', owner: 'me' },
+    });
+    const fields = md.schemas[0]!['fields'] as { id: number; type: unknown }[];
+    expect(fields.map((f) => f.id)).toEqual([1, 2, 3]);
+    expect((fields[1]!.type as Record<string, unknown>)['element-id']).toBe(4);
+    expect(md.schemas[0]!['identifier-field-ids']).toEqual([1]);
+    expect(md['last-column-id']).toBe(4);
+    expect(md['partition-specs']).toEqual([
+      { 'spec-id': 0, fields: [{ name: 'day_month', transform: 'month', 'source-id': 3, 'field-id': 1000 }] },
+    ]);
+    expect(md['sort-orders'].find((o) => o['order-id'] === md['default-sort-order-id'])).toEqual({
+      'order-id': 1,
+      fields: [{ transform: 'identity', 'source-id': 1, direction: 'asc', 'null-order': 'nulls-first' }],
+    });
+    // format-version picks the version and is not stored as a property.
+    expect(md['format-version']).toBe(1);
+    expect(md.properties['owner']).toBe('me');
+    expect(md.properties['format-version']).toBeUndefined();
+    expect(() =>
+      createTableMetadata({
+        schema: { type: 'struct', fields: [] },
+        location: 'file:///w/x',
+        properties: { 'format-version': '3' },
+      }),
+    ).toThrow('Unsupported format version: v3 (supported: v2)');
   });
 });
 
@@ -233,5 +396,42 @@ describe('commitRestUpdates', () => {
         [{ action: 'set-properties', updates: { c: '3' } }],
       ),
     ).rejects.toBeInstanceOf(RequirementFailedError);
+  });
+
+  it('writes no metadata file for a commit that changes nothing, and deletes files leaving the log when asked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rest-commit-'));
+    const io = createFileIO();
+    const backend = new MemoryCatalogBackend('test');
+    const id = { namespace: ['ns'], name: 't' };
+    const md = newTableMetadata(
+      pathToFileURL(join(dir, 't')).href,
+      newSchema([{ name: 'id', type: { kind: 'long' } }]),
+    );
+    const first = nextMetadataLocation(md.location);
+    await writeMetadata(io, first, md);
+    await backend.createPointer(id, first);
+    const table = new Table(id, io, backend, first, md);
+    const same = await commitRestUpdates(table, [], [{ action: 'set-properties', updates: {} }]);
+    expect(same).toBe(md);
+    expect(await backend.loadPointer(id)).toBe(first);
+    await commitRestUpdates(
+      table,
+      [],
+      [
+        {
+          action: 'set-properties',
+          updates: {
+            'write.metadata.delete-after-commit.enabled': 'true',
+            'write.metadata.previous-versions-max': '1',
+          },
+        },
+      ],
+    );
+    const second = table.metadataLocation;
+    await commitRestUpdates(table, [], [{ action: 'set-properties', updates: { a: '1' } }]);
+    // The log now keeps one previous file (the second): the first left it and was deleted.
+    expect(table.metadata['metadata-log'].map((e) => e['metadata-file'])).toEqual([second]);
+    expect(await io.exists(first)).toBe(false);
+    expect(await io.exists(second)).toBe(true);
   });
 });

@@ -16,7 +16,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import * as z from 'zod';
 import { Access } from './access.js';
-import { icebergRestApp } from './iceberg-rest/index.js';
+import { icebergErrorResponse, icebergRestApp } from './iceberg-rest/index.js';
 import { type ServerLog, silentLog } from './log.js';
 import { openApiDocument } from './openapi.js';
 import { HttpError, problem, problemOf, problemResponse } from './problem.js';
@@ -116,9 +116,18 @@ export function createServer(options: ServerOptions): LakeServer {
         outcome: 'denied',
         detail: { reason: result.reason, ...(tokenId ? { tokenId } : {}) },
       });
+      const challenge = { 'www-authenticate': 'Bearer realm="lakekit"' };
+      // Iceberg REST clients read Iceberg's error object (NotAuthorizedException), not problem+json.
+      if (c.req.path.startsWith('/iceberg/'))
+        return icebergErrorResponse(
+          401,
+          'NotAuthorizedException',
+          unauthorizedText(result.reason),
+          challenge,
+        );
       return problemResponse(
         problem(401, 'unauthorized', unauthorizedText(result.reason), { reason: result.reason }),
-        { 'www-authenticate': 'Bearer realm="lakekit"' },
+        challenge,
       );
     }
     c.set('caller', { principal: result.principal, token: result.token, snapshot: snapshot! });
