@@ -33,7 +33,7 @@ const outdir = `packages/cli/dist.tmp-${process.pid}`;
 rmSync(outdir, { recursive: true, force: true });
 
 const result = await build({
-  entryPoints: { lake: 'packages/cli/src/main.ts' },
+  entryPoints: { lake: 'packages/cli/src/bin.ts' },
   outdir,
   bundle: true,
   splitting: true,

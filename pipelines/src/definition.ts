@@ -22,39 +22,103 @@ const columnList = z.union([name.transform((s) => [s]), z.array(name).min(1)]);
 
 const streamSchema = z.strictObject({
   /** `namespace.table` (default: `<source>.<table part of the stream name>`). */
-  target: name.optional(),
-  mode: z.enum(WRITE_MODES).optional(),
-  primary_key: columnList.optional(),
-  cursor: name.optional(),
-  deletes: z.enum(['none', 'soft', 'reconcile']).default('none'),
-  deleted_column: name.optional(),
-  schema_changes: z.enum(['evolve', 'freeze']).default('evolve'),
+  target: name
+    .optional()
+    .describe('The table written, `namespace.table`. Default: `<source>.<table part of the stream name>`'),
+  mode: z
+    .enum(WRITE_MODES)
+    .optional()
+    .describe(
+      "How a run writes: `append` adds the rows read, `replace` swaps the table's rows atomically, `merge` upserts by primary key, `scd2` keeps history in `_valid_from`/`_valid_to`. Default: `append`",
+    ),
+  primary_key: columnList
+    .optional()
+    .describe(
+      "Key column(s) for merge, scd2 and deletes: a name or a list. Default: the source's primary key",
+    ),
+  cursor: name
+    .optional()
+    .describe(
+      'Column for incremental reads: a run reads the rows past the last value it reached (`>` for append, `>=` for merge and scd2). Default: none (every run reads everything)',
+    ),
+  deletes: z
+    .enum(['none', 'soft', 'reconcile'])
+    .default('none')
+    .describe(
+      "Rows deleted at the source: `soft` removes rows whose `deleted_column` is true; `reconcile` reads the source's whole key set each run and removes keys that disappeared. Needs mode merge or scd2",
+    ),
+  deleted_column: name.optional().describe('Boolean column flagging deleted rows (with `deletes: soft`)'),
+  schema_changes: z
+    .enum(['evolve', 'freeze'])
+    .default('evolve')
+    .describe('New source columns: `evolve` adds them as optional columns, `freeze` fails the stream'),
   /** Extract only these columns (default: all). */
-  columns: z.array(name).min(1).optional(),
+  columns: z.array(name).min(1).optional().describe('Extract only these columns. Default: all'),
   /** Columns read as text at the source and cast to this Iceberg type (for source types without a mapping). */
-  casts: z.record(name, name).optional(),
-  partition_by: name.optional(),
-  batch_rows: z.number().int().positive().optional(),
+  casts: z
+    .record(name, name)
+    .optional()
+    .describe(
+      'Columns read as text at the source and cast to this Iceberg type (for source types without a mapping)',
+    ),
+  partition_by: name
+    .optional()
+    .describe('Partition spec of the table when a run creates it (`month(updated_at)`, `bucket(16, id)`)'),
+  batch_rows: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'Rows per staged batch, at most this many held at a time (files sources: one batch per file). Default: `500000`',
+    ),
 });
 
 const retrySchema = z.strictObject({
-  attempts: z.number().int().min(1).max(20).default(4),
-  backoff_seconds: z.number().positive().default(2),
-  max_backoff_seconds: z.number().positive().default(60),
+  attempts: z.number().int().min(1).max(20).default(4).describe('Tries in all, the first included'),
+  backoff_seconds: z
+    .number()
+    .positive()
+    .default(2)
+    .describe(
+      'Wait before the first retry, doubled for each further one (the wait is a random 50–100 % of it)',
+    ),
+  max_backoff_seconds: z.number().positive().default(60).describe('Cap of the doubled wait'),
 });
 
-const pipelineSchema = z.strictObject({
-  source: name,
-  description: z.string().optional(),
-  schedule: name.optional(),
-  timezone: name.default('UTC'),
+export const pipelineSchema = z.strictObject({
+  source: name.describe('The source it reads, by its name under `sources:`'),
+  description: z.string().optional().describe('What the pipeline is for'),
+  schedule: name
+    .optional()
+    .describe(
+      'Cron expression (`*/15 * * * *`) on which `lake schedule` runs it, in `timezone`. Default: none (only `lake run`)',
+    ),
+  timezone: name.default('UTC').describe('IANA time zone of `schedule`'),
   /** What `lake schedule` does about runs missed while it was down: one catch-up run, or none. */
-  missed_runs: z.enum(['run_once', 'skip']).default('run_once'),
-  streams: z.record(name, streamSchema.nullable()).refine((s) => Object.keys(s).length > 0, {
-    message: 'a pipeline needs at least one stream',
-  }),
-  checks: z.record(name, checkListSchema).optional(),
-  retries: retrySchema.optional(),
+  missed_runs: z
+    .enum(['run_once', 'skip'])
+    .default('run_once')
+    .describe('What `lake schedule` does about runs missed while it was down: one catch-up run, or none'),
+  streams: z
+    .record(name, streamSchema.nullable())
+    .refine((s) => Object.keys(s).length > 0, {
+      message: 'a pipeline needs at least one stream',
+    })
+    .describe(
+      'Streams to extract, by the name the source gives them (`public.accounts`); an empty entry takes every default',
+    ),
+  checks: z
+    .record(name, checkListSchema)
+    .optional()
+    .describe(
+      'Quality checks by target table (`ns.table`): a run publishes only if no `error` check fails (write-audit-publish)',
+    ),
+  retries: retrySchema
+    .optional()
+    .describe(
+      'Retries of transient faults (connection reset, deadlock, HTTP 429/5xx, a lost commit race), with exponential backoff and jitter',
+    ),
 });
 
 /** One stream of a pipeline, defaults applied. */

@@ -60,10 +60,27 @@ export function formatGrantee(g: Grantee): string {
 }
 
 const maskSchema = z.strictObject({
-  kind: z.enum(['redact', 'hash', 'partial', 'null', 'sql']),
-  keep_last: z.number().int().min(0).optional(),
-  keep_first: z.number().int().min(0).optional(),
-  expression: z.string().optional(),
+  kind: z
+    .enum(['redact', 'hash', 'partial', 'null', 'sql'])
+    .describe(
+      'What members of the role see: `redact` a fixed placeholder, `hash` an HMAC-SHA-256 of the value, `partial` the first and last characters, `null` NULL, `sql` an expression',
+    ),
+  keep_last: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('`partial`: characters kept at the end. Default: `4`'),
+  keep_first: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('`partial`: characters kept at the start. Default: `0`'),
+  expression: z
+    .string()
+    .optional()
+    .describe("`sql`: a DuckDB expression over the table's columns (the column itself by its name)"),
 });
 
 const securableText = z.string().refine(
@@ -83,58 +100,112 @@ const granteeText = z.string().regex(/^(principal|role):[a-z0-9][a-z0-9_.@-]*$/,
 
 /** The governance file, as validated. */
 export const governanceDocumentSchema = z.strictObject({
-  version: z.literal(1),
+  version: z.literal(1).describe('Version of the file format'),
   principals: z
     .array(
       z.strictObject({
-        name: z.string(),
-        kind: z.enum(['user', 'service']),
-        attributes: z.record(z.string(), z.string()).optional(),
-        disabled: z.boolean().optional(),
+        name: z.string().describe('Name: lower-case letters, digits and `_ . @ -`'),
+        kind: z
+          .enum(['user', 'service'])
+          .describe(
+            'A user or a service account; changing it recreates the principal (its tokens are revoked)',
+          ),
+        attributes: z
+          .record(z.string(), z.string())
+          .optional()
+          .describe('Attributes (`region: west`) that row filters read as `principal.<attribute>`'),
+        disabled: z.boolean().optional().describe("A disabled principal's tokens are refused"),
       }),
     )
-    .default([]),
+    .default([])
+    .describe('Users and service accounts (never their tokens)'),
   roles: z
     .array(
       z.strictObject({
-        name: z.string(),
-        description: z.string().optional(),
-        members: z.array(z.string()).optional(),
+        name: z.string().describe('Name of the role'),
+        description: z
+          .string()
+          .optional()
+          .describe(
+            'What the role is for; changing it recreates the role (apply re-adds what the file gives it)',
+          ),
+        members: z.array(z.string()).optional().describe('Names of the principals in the role'),
       }),
     )
-    .default([]),
+    .default([])
+    .describe('Roles group principals (roles do not nest)'),
   grants: z
     .array(
       z.strictObject({
-        privilege: z.enum(['USAGE', 'SELECT', 'MODIFY', 'MANAGE']),
-        on: securableText,
-        to: granteeText,
+        privilege: z.enum(['USAGE', 'SELECT', 'MODIFY', 'MANAGE']).describe('The privilege granted'),
+        on: securableText.describe(
+          'Securable: `catalog`, `namespace:<ns>`, `table:<ns.table>` or `column:<ns.table.column>`; the grant covers everything below it',
+        ),
+        to: granteeText.describe('Grantee: `principal:<name>` or `role:<name>`'),
       }),
     )
-    .default([]),
+    .default([])
+    .describe('Privileges on securables'),
   masks: z
-    .array(z.strictObject({ table: z.string(), column: z.string(), role: z.string(), ...maskSchema.shape }))
-    .default([]),
+    .array(
+      z.strictObject({
+        table: z.string().describe('The table, `ns.table`'),
+        column: z.string().describe('The column masked'),
+        role: z.string().describe('The role whose members see the mask'),
+        ...maskSchema.shape,
+      }),
+    )
+    .default([])
+    .describe("Column masks: a column's values replaced for the members of one role"),
   row_filters: z
-    .array(z.strictObject({ table: z.string(), role: z.string(), predicate: z.string() }))
-    .default([]),
+    .array(
+      z.strictObject({
+        table: z.string().describe('The table, `ns.table`'),
+        role: z.string().describe('The role whose members are filtered'),
+        predicate: z
+          .string()
+          .describe("Boolean SQL expression over the table's columns and `principal.<attribute>`"),
+      }),
+    )
+    .default([])
+    .describe('Row filters: the rows the members of one role see'),
   tags: z
-    .array(z.strictObject({ table: z.string(), column: z.string().optional(), tag: z.string() }))
-    .default([]),
+    .array(
+      z.strictObject({
+        table: z.string().describe('The table, `ns.table`'),
+        column: z.string().optional().describe('The column tagged. Default: the table itself'),
+        tag: z.string().describe('Dotted tag name (`pii.email`)'),
+      }),
+    )
+    .default([])
+    .describe('Tags on tables and columns'),
   tag_policies: z
-    .array(z.strictObject({ name: z.string(), tag: z.string(), role: z.string(), mask: maskSchema }))
-    .default([]),
+    .array(
+      z.strictObject({
+        name: z.string().describe('Name of the policy'),
+        tag: z
+          .string()
+          .describe('Columns with this tag (or one below it: `pii` covers `pii.email`) are masked'),
+        role: z.string().describe('The role whose members see the mask'),
+        mask: maskSchema.describe('The mask'),
+      }),
+    )
+    .default([])
+    .describe('Tag policies: a mask, for one role, of every column carrying a tag'),
   annotations: z
     .array(
       z.strictObject({
-        table: z.string(),
-        column: z.string().optional(),
-        description: z.string().optional(),
-        owner: granteeText.optional(),
-        terms: z.array(z.string()).optional(),
+        table: z.string().describe('The table, `ns.table`'),
+        column: z.string().optional().describe('The column annotated. Default: the table itself'),
+        description: z.string().optional().describe('Description'),
+        owner: granteeText
+          .optional()
+          .describe('Owner of the table (holds MANAGE on it): `principal:<name>` or `role:<name>`'),
+        terms: z.array(z.string()).optional().describe('Glossary terms'),
       }),
     )
-    .default([]),
+    .default([])
+    .describe('Descriptions, owners and glossary terms of tables and columns'),
 });
 
 /** A governance file: every list sorted by its key, optional fields only when set. */

@@ -20,19 +20,37 @@ const booleanish = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? fa
 export const mssqlConfigSchema = z
   .strictObject({
     /** `mssql://user:password@host:port/database` (also `sqlserver://`); percent-encode special characters. */
-    url: z.string().min(1).optional(),
-    host: z.string().min(1).optional(),
-    port: numberish.pipe(z.number().int().min(1).max(65535)).optional(),
-    user: z.string().min(1).optional(),
-    password: z.string().optional(),
-    database: z.string().min(1).optional(),
+    url: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Where to connect: `mssql://user:password@host:port/database` (also `sqlserver://`; percent-encode special characters). Either `url` or `host`, not both',
+      ),
+    host: z.string().min(1).optional().describe('Server host name, when there is no `url`'),
+    port: numberish
+      .pipe(z.number().int().min(1).max(65535))
+      .optional()
+      .describe('Server port (with `host`). Default: `1433`'),
+    user: z.string().min(1).optional().describe('SQL Server login (with `host`)'),
+    password: z.string().optional().describe('Password (with `host`; a secret: use `${VAR}`)'),
+    database: z.string().min(1).optional().describe('Database of the connection (with `host`)'),
     /** TLS for the connection (default true, as Azure SQL requires). */
-    encrypt: booleanish.default(true),
+    encrypt: booleanish.default(true).describe('TLS for the connection (Azure SQL requires it)'),
     /** Accept a server certificate no trusted CA signed (self-signed test servers). Default false. */
-    trust_server_certificate: booleanish.default(false),
+    trust_server_certificate: booleanish
+      .default(false)
+      .describe('Accept a server certificate no trusted CA signed (self-signed test servers)'),
     /** Schemas whose tables and views `discover()` lists (default: every schema but the system ones). */
-    schemas: z.array(z.string().min(1)).min(1).optional(),
-    connect_timeout_seconds: numberish.pipe(z.number().positive()).default(15),
+    schemas: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Schemas whose tables and views discovery lists. Default: every schema but the system ones'),
+    connect_timeout_seconds: numberish
+      .pipe(z.number().positive())
+      .default(15)
+      .describe('Give up connecting after this many seconds'),
   })
   .superRefine((c, ctx) => {
     if (c.url !== undefined) {

@@ -17,24 +17,53 @@ const numberish = z.preprocess(
 export const mysqlConfigSchema = z
   .strictObject({
     /** `mysql://user:password@host:port/database` (also `mariadb://`); percent-encode special characters. */
-    url: z.string().min(1).optional(),
-    host: z.string().min(1).optional(),
-    port: numberish.pipe(z.number().int().min(1).max(65535)).optional(),
-    user: z.string().min(1).optional(),
-    password: z.string().optional(),
-    database: z.string().min(1).optional(),
+    url: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Where to connect: `mysql://user:password@host:port/database` (also `mariadb://`; percent-encode special characters). Either `url` or `host`, not both',
+      ),
+    host: z.string().min(1).optional().describe('Server host name, when there is no `url`'),
+    port: numberish
+      .pipe(z.number().int().min(1).max(65535))
+      .optional()
+      .describe('Server port (with `host`). Default: `3306`'),
+    user: z.string().min(1).optional().describe('User name (with `host`). Default: `root`'),
+    password: z.string().optional().describe('Password (with `host`; a secret: use `${VAR}`)'),
+    database: z.string().min(1).optional().describe('Database of the connection (with `host`)'),
     /** Databases whose tables and views `discover()` lists (default: the connection's database, else all). */
-    databases: z.array(z.string().min(1)).min(1).optional(),
+    databases: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        "Databases whose tables and views discovery lists. Default: the connection's database, else all",
+      ),
     /**
      * The time zone the application writes DATETIME values in (`UTC`, `Europe/Berlin`, `+02:00`).
      * UTC (the default): DATETIME → Iceberg `timestamp`, values as stored. Any other zone: DATETIME →
      * `timestamptz`, each value placed in that zone.
      */
-    timezone: z.string().min(1).default('UTC'),
-    connect_timeout_seconds: numberish.pipe(z.number().positive()).default(10),
+    timezone: z
+      .string()
+      .min(1)
+      .default('UTC')
+      .describe(
+        'Time zone the application writes DATETIME values in (`UTC`, `Europe/Berlin`, `+02:00`). UTC: DATETIME → Iceberg `timestamp`, values as stored; any other zone: DATETIME → `timestamptz`, each value placed in that zone',
+      ),
+    connect_timeout_seconds: numberish
+      .pipe(z.number().positive())
+      .default(10)
+      .describe('Give up connecting after this many seconds'),
     /** DATE/DATETIME/TIMESTAMP values with a zero month or day (`0000-00-00`): fail (default) or read as NULL. */
     // YAML reads a bare `null` as null: accept it as the option 'null'.
-    zero_dates: z.preprocess((v) => (v === null ? 'null' : v), z.enum(['error', 'null'])).default('error'),
+    zero_dates: z
+      .preprocess((v) => (v === null ? 'null' : v), z.enum(['error', 'null']))
+      .default('error')
+      .describe(
+        'DATE, DATETIME and TIMESTAMP values with a zero month or day (`0000-00-00`): fail (`error`) or read as NULL (`null`)',
+      ),
   })
   .superRefine((c, ctx) => {
     if (c.url !== undefined) {

@@ -15,25 +15,49 @@ const seconds = z.preprocess(
 /** The config schema of a PostgreSQL source (everything but `type`). */
 export const postgresConfigSchema = z.strictObject({
   /** `postgres://user:password@host:port/database?sslmode=…` (the password is a secret). */
-  url: z.string().regex(/^postgres(?:ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+  url: z
+    .string()
+    .regex(/^postgres(?:ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .describe('`postgres://user:password@host:port/database?sslmode=…` (the password is a secret)'),
   /** Schemas to discover (default: every schema but pg_catalog, information_schema and pg_toast). */
-  schemas: z.array(z.string().min(1)).min(1).optional(),
+  schemas: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe('Schemas to discover. Default: every schema but pg_catalog, information_schema and pg_toast'),
   /**
    * For servers that accept one connection at a time (PGlite): every operation goes through one
    * lazily opened connection, one after the other. Default false (a pool).
    */
-  single_connection: booleanish.default(false),
+  single_connection: booleanish
+    .default(false)
+    .describe(
+      'For servers that accept one connection at a time (PGlite): every operation goes through one connection, one after the other',
+    ),
   /** `application_name` the server shows in pg_stat_activity. Default `lakekit`. */
-  application_name: z.string().min(1).default('lakekit'),
+  application_name: z
+    .string()
+    .min(1)
+    .default('lakekit')
+    .describe('`application_name` the server shows in pg_stat_activity'),
   /** Give up connecting after this many seconds. Default 30. */
-  connect_timeout_seconds: seconds.default(30),
+  connect_timeout_seconds: seconds.default(30).describe('Give up connecting after this many seconds'),
   /** Server-side `statement_timeout` for every statement (default: the server's setting). */
-  statement_timeout_seconds: seconds.optional(),
+  statement_timeout_seconds: seconds
+    .optional()
+    .describe(
+      "Server-side `statement_timeout` of every statement, in seconds. Default: the server's setting",
+    ),
   /**
    * TLS: `true`/`verify-full` (verify the certificate), `require` (encrypt, do not verify),
    * `false`/`disable`. Default: what the URL's `sslmode` says (none: no TLS).
    */
-  ssl: z.union([booleanish, z.enum(['disable', 'require', 'verify-full'])]).optional(),
+  ssl: z
+    .union([booleanish, z.enum(['disable', 'require', 'verify-full'])])
+    .optional()
+    .describe(
+      "TLS: `true` or `verify-full` (verify the certificate), `require` (encrypt, do not verify), `false` or `disable`. Default: what the URL's `sslmode` says (none: no TLS)",
+    ),
 });
 
 /** A PostgreSQL source's config with defaults applied. */

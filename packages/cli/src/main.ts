@@ -38,7 +38,7 @@ function action(load: () => Promise<Action>, options: { actsAs?: boolean } = {})
   };
 }
 
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command('lake')
     .description('Lakekit: load sources into Apache Iceberg tables, and query them.')
     .version('0.1.0')
@@ -720,7 +720,8 @@ function registerGovernance(program: Command, collect: (v: string, prev?: string
     .action(action(() => import('./commands/serve.js').then((m) => m.initCommand as Action)));
 }
 
-async function main(argv: string[]): Promise<void> {
+/** Runs the `lake` command line on `argv` (as process.argv: node, script, arguments). */
+export async function main(argv: string[]): Promise<void> {
   timing('cli loaded');
   const program = buildProgram();
   const json = argv.includes('--json');
@@ -749,5 +750,3 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = reportError(e, json);
   }
 }
-
-await main(process.argv);

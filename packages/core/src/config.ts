@@ -79,16 +79,36 @@ const booleanish = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? fa
 const nonEmpty = z.string().min(1);
 
 const catalogSchema = z.strictObject({
-  uri: nonEmpty.optional(),
-  name: nonEmpty.optional(),
+  uri: nonEmpty
+    .optional()
+    .describe(
+      "The catalog database: `sqlite:<path>` (relative to the config file's folder), `sqlite::memory:` or `postgres://…`. Default: `sqlite:./.lakekit/catalog.db`",
+    ),
+  name: nonEmpty
+    .optional()
+    .describe("The catalog's name: `catalog_name` in the Iceberg SQL-catalog tables. Default: `lakekit`"),
 });
 
 const s3Schema = z.strictObject({
-  endpoint: nonEmpty.optional(),
-  region: nonEmpty.optional(),
-  force_path_style: booleanish.optional(),
-  access_key_id: nonEmpty.optional(),
-  secret_access_key: nonEmpty.optional(),
+  endpoint: nonEmpty
+    .optional()
+    .describe('URL of an S3-compatible server (MinIO, …). Default: AWS S3 in `region`'),
+  region: nonEmpty
+    .optional()
+    .describe('The region. Default: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`'),
+  force_path_style: booleanish
+    .optional()
+    .describe(
+      'Path-style URLs (`endpoint/bucket/key`) instead of virtual-hosted ones. Default: true when `endpoint` is set',
+    ),
+  access_key_id: nonEmpty
+    .optional()
+    .describe(
+      'Access key id, given together with `secret_access_key`. Without both, the standard AWS credentials apply (`AWS_*` variables, profiles)',
+    ),
+  secret_access_key: nonEmpty
+    .optional()
+    .describe('Secret access key, given together with `access_key_id` (a secret: use `${VAR}`)'),
 });
 
 /**
@@ -96,36 +116,100 @@ const s3Schema = z.strictObject({
  * object stays strict so an unknown key is reported.
  */
 export const configFileShape = {
-  warehouse: nonEmpty.optional(),
-  catalog: catalogSchema.optional(),
-  s3: s3Schema.optional(),
-  maintenance: maintenanceSchema.optional(),
-  sources: z.record(z.string(), z.looseObject({ type: nonEmpty })).optional(),
-  pipelines: z.record(z.string(), z.unknown()).optional(),
+  warehouse: nonEmpty
+    .optional()
+    .describe(
+      "Where table data and metadata go: a path (relative to the config file's folder), `file:///path` or `s3://bucket/prefix`. Default: `./.lakekit/warehouse`",
+    ),
+  catalog: catalogSchema
+    .optional()
+    .describe("The catalog database: Iceberg SQL-catalog tables and Lakekit's own (governance, runs, audit)"),
+  s3: s3Schema.optional().describe('Object storage (S3 or an S3-compatible server) for `s3://` locations'),
+  maintenance: maintenanceSchema
+    .optional()
+    .describe('Table maintenance policies, for `lake table maintain` and the `lake schedule` job'),
+  sources: z
+    .record(
+      z.string(),
+      z.looseObject({
+        type: nonEmpty.describe('The connector: the kind of source; it validates the other keys'),
+      }),
+    )
+    .optional()
+    .describe('Sources pipelines read from, by name'),
+  pipelines: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("Pipelines by name: a source's streams into tables, with schedule and checks"),
   query: z
     .strictObject({
-      default_limit: z.number().int().min(0).optional(),
-      max_limit: z.number().int().min(1).optional(),
-      timeout: duration.optional(),
-      max_timeout: duration.optional(),
-      receipt_retention: duration.optional(),
-      max_staleness: duration.optional(),
-      memory_limit: nonEmpty.optional(),
-      threads: z.number().int().min(1).optional(),
+      default_limit: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe('Rows an answer holds when the caller gives no limit (HTTP API). Default: `10000`'),
+      max_limit: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          'Most rows a caller of the HTTP API may ask for (the command line is not capped by it). Default: `1000000`',
+        ),
+      timeout: duration
+        .optional()
+        .describe('Time limit of a query whose caller gives none (`30s`, `5m`). Default: `30s`'),
+      max_timeout: duration.optional().describe('Most time a caller may ask for. Default: `10m`'),
+      receipt_retention: duration
+        .optional()
+        .describe('How long the snapshots an answer receipt names are kept from expiry. Default: `30d`'),
+      max_staleness: duration
+        .optional()
+        .describe(
+          'An input whose snapshot is older than this makes an answer stale. Default: none (only failed freshness checks make inputs stale)',
+        ),
+      memory_limit: nonEmpty
+        .optional()
+        .describe("DuckDB memory limit of each governed query instance (`4GB`). Default: DuckDB's"),
+      threads: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe('Threads of the parallel governed query instance. Default: the number of cores'),
     })
-    .optional(),
+    .optional()
+    .describe(
+      'Governed queries (`lake query`, HTTP API, MCP): limits, time-outs, receipt retention, staleness',
+    ),
   notifications: z
     .strictObject({
-      webhook: z.url({ protocol: /^https?$/ }).optional(),
+      webhook: z
+        .url({ protocol: /^https?$/ })
+        .optional()
+        .describe(
+          'URL (http or https) that flags on answers are POSTed to, to tell the owners of the input tables',
+        ),
     })
-    .optional(),
+    .optional()
+    .describe('Where notifications go'),
   lineage: z
     .strictObject({
-      endpoint: nonEmpty.optional(),
-      namespace: nonEmpty.optional(),
-      api_key: nonEmpty.optional(),
+      endpoint: nonEmpty
+        .optional()
+        .describe(
+          'OpenLineage endpoint (`https://…/api/v1/lineage`) that pipeline runs also POST their events to; one that is down is logged and never fails a run',
+        ),
+      namespace: nonEmpty
+        .optional()
+        .describe('OpenLineage job namespace of pipeline runs. Default: `lakekit`'),
+      api_key: nonEmpty
+        .optional()
+        .describe('Sent as `Authorization: Bearer <api_key>` with every event (a secret)'),
     })
-    .optional(),
+    .optional()
+    .describe('OpenLineage events: pipeline runs record them in the catalog, and send them here too'),
 };
 
 /** The schema of the configuration file as written (snake_case keys, before resolution). */

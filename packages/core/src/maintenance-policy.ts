@@ -126,19 +126,43 @@ const booleanish = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? fa
 
 /** One policy as written (snake_case keys). */
 const policySchema = z.strictObject({
-  expire_older_than: duration.optional(),
-  retain_last: positiveInt.optional(),
-  orphan_older_than: duration.optional(),
-  compact: booleanish.optional(),
-  target_file_size: size.optional(),
-  rewrite_manifests_at: positiveInt.optional(),
+  expire_older_than: duration
+    .optional()
+    .describe(
+      'Expire snapshots older than this (`7d`, `12h`). Default: the table property `history.expire.max-snapshot-age-ms`, else 5 days',
+    ),
+  retain_last: positiveInt
+    .optional()
+    .describe(
+      "Newest snapshots of each branch's history kept whatever their age (a branch's own `min-snapshots-to-keep` wins). Default: the table property `history.expire.min-snapshots-to-keep`, else 1",
+    ),
+  orphan_older_than: duration
+    .optional()
+    .describe('Remove files no snapshot or metadata references once they are older than this. Default: `3d`'),
+  compact: booleanish
+    .optional()
+    .describe('Whether to compact small and delete-heavy data files. Default: `true`'),
+  target_file_size: size
+    .optional()
+    .describe(
+      'Size compaction packs data files up to (`128MB`, `1GB`; KB = KiB = 1024). Default: the table property `write.target-file-size-bytes`, else 128 MiB',
+    ),
+  rewrite_manifests_at: positiveInt
+    .optional()
+    .describe("Rewrite the current snapshot's manifests once it has at least this many. Default: `100`"),
 });
 
 /** The `maintenance:` section as written: `defaults` and `tables` keyed by `ns.table`. */
 export const maintenanceSchema = z.strictObject({
-  schedule: z.string().min(1).optional(),
-  timezone: z.string().min(1).optional(),
-  defaults: policySchema.optional(),
+  schedule: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('When `lake schedule` runs maintenance: a cron expression in `timezone`. Default: `0 3 * * *`'),
+  timezone: z.string().min(1).optional().describe('IANA time zone of `schedule`. Default: `UTC`'),
+  defaults: policySchema
+    .optional()
+    .describe("The policy of every table; a table's own entry under `tables` overrides it key by key"),
   tables: z
     .record(z.string(), policySchema)
     .superRefine((tables, ctx) => {
@@ -154,7 +178,8 @@ export const maintenanceSchema = z.strictObject({
         }
       }
     })
-    .optional(),
+    .optional()
+    .describe('Policies by table name (`ns.table`)'),
 });
 
 /** The `maintenance:` section as written, after validation. */

@@ -164,7 +164,19 @@ function strict<S extends z.ZodRawShape>(shape: S) {
 const required = (what: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'required' : `expected ${what}`;
 const nonEmpty = z.string({ error: required('a string') }).min(1, 'must not be empty');
-const common = { severity: z.enum(['error', 'warn']).optional(), name: nonEmpty.optional() };
+const common = {
+  severity: z
+    .enum(['error', 'warn'])
+    .optional()
+    .describe(
+      '`error`: a failure blocks publishing; `warn`: it is reported and the run publishes. Default: `error`',
+    ),
+  name: nonEmpty
+    .optional()
+    .describe(
+      "How results, run records and quarantine rows name the check; unique within the table's list. Default: derived from the check, e.g. `not_null(id,name)`, `row_count`",
+    ),
+};
 const columnList = z
   .array(nonEmpty, { error: required('a list of column names') })
   .min(1, 'must name at least one column');
@@ -176,7 +188,12 @@ const value = z.union([z.string(), z.number().finite(), z.boolean()], 'expected 
 function columnsCheck() {
   return z.preprocess(
     (v) => (typeof v === 'string' ? { columns: [v] } : Array.isArray(v) ? { columns: v } : v),
-    strict({ columns: z.preprocess((v) => (typeof v === 'string' ? [v] : v), columnList), ...common }),
+    strict({
+      columns: z
+        .preprocess((v) => (typeof v === 'string' ? [v] : v), columnList)
+        .describe('The columns: a list, or one name'),
+      ...common,
+    }),
   );
 }
 
@@ -195,55 +212,97 @@ function boundsRefine(what: string) {
 
 // Each kind's body as written, transformed into its spec.
 const bodies = {
-  not_null: columnsCheck().transform((b) =>
-    named(b, { kind: 'not_null', scope: 'rows', columns: b.columns }),
-  ),
-  unique: columnsCheck().transform((b) => named(b, { kind: 'unique', scope: 'table', columns: b.columns })),
+  not_null: columnsCheck()
+    .transform((b) => named(b, { kind: 'not_null', scope: 'rows', columns: b.columns }))
+    .describe(
+      'Row check: fails for each row written with NULL in any of `columns`. Also `not_null: [id, name]` or `not_null: id`',
+    ),
+  unique: columnsCheck()
+    .transform((b) => named(b, { kind: 'unique', scope: 'table', columns: b.columns }))
+    .describe(
+      'Table check: the combination of `columns` occurs at most once in the published table (keys with a NULL part are not compared). Also `unique: [id]` or `unique: id`',
+    ),
   accepted_values: strict({
-    column: nonEmpty,
-    values: z.array(value, { error: required('a list of values') }).min(1, 'must list at least one value'),
+    column: nonEmpty.describe('The column checked'),
+    values: z
+      .array(value, { error: required('a list of values') })
+      .min(1, 'must list at least one value')
+      .describe("The allowed values, compared in the column's type"),
     ...common,
-  }).transform((b) =>
-    named(b, { kind: 'accepted_values', scope: 'rows', column: b.column, values: b.values }),
-  ),
-  range: strict({ column: nonEmpty, min: bound.optional(), max: bound.optional(), ...common })
+  })
+    .transform((b) =>
+      named(b, { kind: 'accepted_values', scope: 'rows', column: b.column, values: b.values }),
+    )
+    .describe('Row check: every non-NULL value of `column` is one of `values`'),
+  range: strict({
+    column: nonEmpty.describe('The column checked'),
+    min: bound.optional().describe('Lowest value allowed: a number, or a string for dates and timestamps'),
+    max: bound.optional().describe('Highest value allowed: a number, or a string for dates and timestamps'),
+    ...common,
+  })
     .superRefine(boundsRefine('range'))
-    .transform((b) => named(b, { kind: 'range', scope: 'rows', column: b.column, ...bounds(b) })),
-  regex: strict({ column: nonEmpty, pattern: nonEmpty, ...common }).transform((b) =>
-    named(b, { kind: 'regex', scope: 'rows', column: b.column, pattern: b.pattern }),
-  ),
-  row_count: strict({ min: count.optional(), max: count.optional(), ...common })
+    .transform((b) => named(b, { kind: 'range', scope: 'rows', column: b.column, ...bounds(b) }))
+    .describe('Row check: `min <= value <= max` (NULL passes); at least one bound'),
+  regex: strict({
+    column: nonEmpty.describe('The column checked (non-text columns as their text)'),
+    pattern: nonEmpty.describe('RE2 pattern the whole value must match (`regexp_full_match`)'),
+    ...common,
+  })
+    .transform((b) => named(b, { kind: 'regex', scope: 'rows', column: b.column, pattern: b.pattern }))
+    .describe('Row check: the whole text of `column` matches `pattern` (NULL passes)'),
+  row_count: strict({
+    min: count.optional().describe('Fewest rows allowed'),
+    max: count.optional().describe('Most rows allowed'),
+    ...common,
+  })
     .superRefine(boundsRefine('row_count'))
-    .transform((b) => named(b, { kind: 'row_count', scope: 'table', ...bounds(b) })),
+    .transform((b) => named(b, { kind: 'row_count', scope: 'table', ...bounds(b) }))
+    .describe('Table check: the published table has between `min` and `max` rows; at least one bound'),
   freshness: strict({
-    column: nonEmpty,
-    max_age: nonEmpty.refine((s) => (tryParseDuration(s) ?? 0) > 0, {
-      message: 'expected a positive duration: a whole number and a unit (m, h, d, …), e.g. 30m, 24h, 7d',
-    }),
+    column: nonEmpty.describe('A date or timestamp column (a timestamp without zone is read as UTC)'),
+    max_age: nonEmpty
+      .refine((s) => (tryParseDuration(s) ?? 0) > 0, {
+        message: 'expected a positive duration: a whole number and a unit (m, h, d, …), e.g. 30m, 24h, 7d',
+      })
+      .describe("Largest age of `max(column)` before the run's clock: `30m`, `24h`, `7d`"),
     ...common,
-  }).transform((b) =>
-    named(b, {
-      kind: 'freshness',
-      scope: 'table',
-      column: b.column,
-      maxAge: b.max_age,
-      maxAgeMs: tryParseDuration(b.max_age)!,
-    }),
-  ),
+  })
+    .transform((b) =>
+      named(b, {
+        kind: 'freshness',
+        scope: 'table',
+        column: b.column,
+        maxAge: b.max_age,
+        maxAgeMs: tryParseDuration(b.max_age)!,
+      }),
+    )
+    .describe(
+      'Table check: fails when the newest value of `column` is older than `max_age`, the table is empty or the column is NULL in every row',
+    ),
   relationships: strict({
-    column: nonEmpty,
-    to: nonEmpty.refine(isTableName, 'expected a table name <namespace>.<table>'),
-    field: nonEmpty,
+    column: nonEmpty.describe('The column of the rows written (a foreign key)'),
+    to: nonEmpty
+      .refine(isTableName, 'expected a table name <namespace>.<table>')
+      .describe('The referenced table, `ns.table`'),
+    field: nonEmpty.describe('The referenced column of `to`'),
     ...common,
-  }).transform((b) =>
-    named(b, { kind: 'relationships', scope: 'rows', column: b.column, to: b.to, field: b.field }),
-  ),
+  })
+    .transform((b) =>
+      named(b, { kind: 'relationships', scope: 'rows', column: b.column, to: b.to, field: b.field }),
+    )
+    .describe(
+      'Row check: every non-NULL `column` value of the rows written equals some `field` of table `to`',
+    ),
   // A query is a poor name, so sql checks must be named.
   sql: strict({
-    name: nonEmpty,
-    query: nonEmpty,
+    name: nonEmpty.describe('How results, run records and quarantine rows name the check (required for sql)'),
+    query: nonEmpty.describe(
+      'One SELECT returning the offending rows: `{{ table }}` is the table as published, `{{ rows }}` the rows the run writes',
+    ),
     severity: common.severity,
-  }).transform((b) => named(b, { kind: 'sql', scope: 'table', query: b.query })),
+  })
+    .transform((b) => named(b, { kind: 'sql', scope: 'table', query: b.query }))
+    .describe('Table check: fails when `query` returns any row'),
 } satisfies Record<CheckKind, z.ZodType<CheckSpec, unknown>>;
 
 function named(

@@ -69,65 +69,111 @@ const grain = z.enum(['day', 'week', 'month', 'quarter', 'year']);
 const text = z.string().trim().min(1, 'must not be empty');
 
 const dimensionSchema = z.strictObject({
-  name,
-  expr: text.optional(),
-  description: z.string().optional(),
-  time_grains: z.array(grain).min(1).optional(),
+  name: name.describe(
+    'Name, unique within the entity; addressed as `entity.name` (or `name` when unambiguous)',
+  ),
+  expr: text
+    .optional()
+    .describe("A column, or an SQL expression over the entity's columns. Default: the column named `name`"),
+  description: z.string().optional().describe('What the dimension means'),
+  time_grains: z
+    .array(grain)
+    .min(1)
+    .optional()
+    .describe('Makes it a time dimension, asked at these grains; its column must be a date or a timestamp'),
 });
 const measureSchema = z.strictObject({
-  name,
-  agg: z.enum(['sum', 'count', 'count_distinct', 'avg', 'min', 'max']),
-  expr: text.optional(),
-  filter: text.optional(),
-  description: z.string().optional(),
+  name: name.describe('Name, unique within the entity'),
+  agg: z.enum(['sum', 'count', 'count_distinct', 'avg', 'min', 'max']).describe('The aggregation'),
+  expr: text
+    .optional()
+    .describe(
+      "A column or an SQL expression over the entity's columns (required but for `count`, which without it counts rows)",
+    ),
+  filter: text.optional().describe("An SQL predicate over the entity's columns, applied before aggregating"),
+  description: z.string().optional().describe('What the measure means'),
 });
 const entitySchema = z.strictObject({
-  name,
+  name: name.describe('Name of the entity, unique across all files'),
   table: z
     .string()
-    .regex(
-      /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/,
-      'must be a table name: <namespace>.<table>',
-    ),
-  primary_key: z.array(text).min(1),
-  description: z.string().optional(),
-  dimensions: z.array(dimensionSchema).default([]),
-  measures: z.array(measureSchema).default([]),
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/, 'must be a table name: <namespace>.<table>')
+    .describe('The table, `<namespace>.<table>`; it must exist in the catalog'),
+  primary_key: z.array(text).min(1).describe('The columns that identify a row'),
+  description: z.string().optional().describe('Shown by `lake metrics list`, `describeModel` and MCP'),
+  dimensions: z
+    .array(dimensionSchema)
+    .default([])
+    .describe('What answers can be broken down and filtered by'),
+  measures: z.array(measureSchema).default([]).describe("Aggregations over the entity's rows"),
 });
 const relationshipSchema = z.strictObject({
-  name,
-  from: name,
-  to: name,
-  kind: z.enum(['many_to_one', 'one_to_many']),
+  name: name.describe('Name of the relationship, unique across all files'),
+  from: name.describe('The entity on the `from` side'),
+  to: name.describe('The entity on the `to` side (another one)'),
+  kind: z
+    .enum(['many_to_one', 'one_to_many'])
+    .describe('`many_to_one`: many `from` rows per `to` row; `one_to_many`: the reverse'),
   on: z
     .record(z.string(), text)
-    .refine((o) => Object.keys(o).length > 0, 'must name at least one column pair'),
+    .refine((o) => Object.keys(o).length > 0, 'must name at least one column pair')
+    .describe(
+      'Join columns as `from_column: to_column` pairs; the "one" side is joined on its whole primary key',
+    ),
 });
 const metricSchema = z.strictObject({
-  name,
-  kind: z.enum(['simple', 'ratio', 'derived', 'cumulative']),
-  description: z.string().optional(),
-  measure: text.optional(),
-  numerator: name.optional(),
-  denominator: name.optional(),
-  expr: text.optional(),
-  window: z.number().int().min(1).optional(),
-  time_dimension: text.optional(),
-  filter: text.optional(),
+  name: name.describe('Name of the metric, unique across all files and not the name of a dimension'),
+  kind: z
+    .enum(['simple', 'ratio', 'derived', 'cumulative'])
+    .describe(
+      '`simple`: a measure; `ratio`: numerator / denominator; `derived`: arithmetic over other metrics; `cumulative`: a running total along a time dimension',
+    ),
+  description: z.string().optional().describe('What the metric means'),
+  measure: text
+    .optional()
+    .describe('`simple` and `cumulative`: the measure, `entity.measure` (or `measure` when unambiguous)'),
+  numerator: name.optional().describe('`ratio`: the numerator metric'),
+  denominator: name.optional().describe('`ratio`: the denominator metric (0 gives NULL)'),
+  expr: text
+    .optional()
+    .describe('`derived`: arithmetic over other metrics by name (`+ - * /`, numbers, parentheses)'),
+  window: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "`cumulative`: total over the last `window` periods at the request's grain. Default: all periods",
+    ),
+  time_dimension: text
+    .optional()
+    .describe('`cumulative`: the time dimension it accumulates along (`entity.dimension`)'),
+  filter: text.optional().describe('A filter in the request grammar, applied to this metric only'),
 });
 const synonymSchema = z.strictObject({
-  phrase: text.optional(),
-  phrases: z.array(text).min(1).optional(),
-  dimension: text.optional(),
-  filter: text.optional(),
-  metric: name.optional(),
-  order_by: z.strictObject({ metric: name, direction: z.enum(['asc', 'desc']).default('desc') }).optional(),
+  phrase: text.optional().describe('The word or phrase: words of lower-case letters, digits and `_`'),
+  phrases: z.array(text).min(1).optional().describe('Several phrases with one meaning'),
+  dimension: text.optional().describe('It stands for this dimension (`customers.region`)'),
+  filter: text
+    .optional()
+    .describe('It stands for this filter in the request grammar (relative periods allowed, not synonyms)'),
+  metric: name.optional().describe('It stands for this metric'),
+  order_by: z
+    .strictObject({
+      metric: name.describe('The metric'),
+      direction: z.enum(['asc', 'desc']).default('desc').describe('The direction'),
+    })
+    .optional()
+    .describe('It stands for a metric with an ordering (`top selling`)'),
 });
-const fileSchema = z.strictObject({
-  entities: z.array(entitySchema).optional(),
-  relationships: z.array(relationshipSchema).optional(),
-  metrics: z.array(metricSchema).optional(),
-  synonyms: z.array(synonymSchema).optional(),
+export const fileSchema = z.strictObject({
+  entities: z.array(entitySchema).optional().describe('Tables of the lakehouse as business entities'),
+  relationships: z.array(relationshipSchema).optional().describe('Joins between entities'),
+  metrics: z.array(metricSchema).optional().describe('Metrics: what questions ask for'),
+  synonyms: z
+    .array(synonymSchema)
+    .optional()
+    .describe('Business words and what each stands for (exactly one of dimension, filter, metric, order_by)'),
 });
 
 type RawFile = z.infer<typeof fileSchema>;
