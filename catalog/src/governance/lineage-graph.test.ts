@@ -125,6 +125,43 @@ describe('lineageGraph', () => {
     expect(seen).not.toContain('mart.report');
   });
 
+  it('links each output of a multi-stream run to its own inputs (from column lineage), not to every input', async () => {
+    const run = {
+      eventType: 'COMPLETE',
+      eventTime: '2026-11-02T00:00:00.000Z',
+      job: { namespace: 'lakekit', name: 'erp_sync' },
+      inputs: [
+        { namespace: PG, name: 'dbo.Orders' },
+        { namespace: PG, name: 'dbo.Customers' },
+      ],
+      outputs: [
+        ['erp.orders', 'dbo.Orders'],
+        ['erp.customers', 'dbo.Customers'],
+      ].map(([name, from]) => ({
+        namespace: WAREHOUSE,
+        name,
+        facets: {
+          columnLineage: {
+            fields: { id: { inputFields: [{ namespace: `${PG}/`, name: from, field: 'id' }] } },
+          },
+        },
+      })),
+    };
+    // An output without column lineage keeps the old rule: every input of its run.
+    const bare = {
+      ...run,
+      job: { namespace: 'lakekit', name: 'bare' },
+      outputs: [{ namespace: WAREHOUSE, name: 'erp.bare' }],
+    };
+    const up = async (t: string) =>
+      (await lineageGraph([run, bare], t, { warehouse: WAREHOUSE, direction: 'up' })).edges.map(
+        (e) => e.from,
+      );
+    expect(await up('erp.orders')).toEqual([`${PG}/dbo.Orders`]);
+    expect(await up('erp.customers')).toEqual([`${PG}/dbo.Customers`]);
+    expect((await up('erp.bare')).sort()).toEqual([`${PG}/dbo.Customers`, `${PG}/dbo.Orders`]);
+  });
+
   it('gives just the table when nothing was recorded', async () => {
     const g = await lineageGraph([], 'crm.accounts');
     expect(g.nodes.map((n) => n.id)).toEqual(['crm.accounts']);

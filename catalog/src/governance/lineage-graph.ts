@@ -96,7 +96,15 @@ function collect(events: readonly unknown[], warehouse?: string) {
     const time = e.eventTime ?? '';
     for (const o of e.outputs ?? []) {
       const to = node(o.namespace, o.name);
-      for (const i of e.inputs ?? []) {
+      // A run with several streams lists every input and output: an output's own inputs are the
+      // datasets its column lineage names; without that facet, every input of the run counts.
+      const key = (d: { namespace?: string; name?: string }) =>
+        `${(d.namespace ?? '').replace(/\/+$/, '')}\u0000${d.name ?? ''}`;
+      const own = new Set<string>();
+      for (const f of Object.values(o.facets?.columnLineage?.fields ?? {}))
+        for (const input of f.inputFields ?? []) own.add(key(input));
+      const inputs = own.size === 0 ? (e.inputs ?? []) : (e.inputs ?? []).filter((i) => own.has(key(i)));
+      for (const i of inputs) {
         const from = node(i.namespace, i.name);
         const key = `${from.id}\u0000${to.id}`;
         const edge = edges.get(key) ?? { from: from.id, to: to.id, jobs: [], lastEventTime: '' };
