@@ -210,6 +210,8 @@ export function resolveSource(
       { context: { source: sourceName } },
     );
   }
+  const problem = config.sourceProblems?.[sourceName];
+  if (problem) throw problem;
   const kind = String(raw['type']);
   const factory = factories[kind];
   if (!factory) {

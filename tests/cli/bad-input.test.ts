@@ -122,6 +122,18 @@ describe('bad input', () => {
     expect(r.stderr).toMatch(/LAKEKIT_TEST_UNSET_WAREHOUSE/);
   });
 
+  it("a source's unset ${VAR} fails only the commands that use that source", async () => {
+    const dir = workspace(
+      'sources:\n  crm: { type: postgres, url: "postgres://u:${LAKEKIT_TEST_UNSET_PW}@127.0.0.1:1/db" }\n' +
+        'pipelines:\n  p: { source: crm, streams: { a: { target: crm.a } } }\n',
+    );
+    const env = { LAKEKIT_TEST_UNSET_PW: undefined };
+    expect((await runLake(['table', 'list'], { cwd: dir, env })).code).toBe(0);
+    const r = await runLake(['run', 'p'], { cwd: dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/sources\.crm\.url: environment variable LAKEKIT_TEST_UNSET_PW is not set/);
+  });
+
   it('usage errors exit 2 (commander would exit 1)', async () => {
     const r = await runLake(['load', 'good.csv'], { cwd });
     expect(r.code).toBe(2);

@@ -143,6 +143,32 @@ describe('resolveConfig', () => {
     );
   });
 
+  it("defers a source's unset variable to the commands that use that source", () => {
+    const c = resolveConfig(
+      {
+        sources: {
+          crm: { type: 'postgres', url: 'postgres://u:${CRM_PASSWORD}@h/db' },
+          files: { type: 'files', path: '${DROP_DIR:-./drops}' },
+        },
+      },
+      { ...opts, env: {} },
+    );
+    expect(c.sources?.['files']).toEqual({ type: 'files', path: './drops' });
+    // Kept as written; the error waits for a command that uses crm.
+    expect(c.sources?.['crm']).toEqual({ type: 'postgres', url: 'postgres://u:${CRM_PASSWORD}@h/db' });
+    expect(Object.keys(c.sourceProblems ?? {})).toEqual(['crm']);
+    expect(c.sourceProblems?.['crm']?.message).toMatch(
+      /^lakekit\.yaml: sources\.crm\.url: environment variable CRM_PASSWORD is not set/,
+    );
+    // Elsewhere an unset variable still fails at once, and a malformed reference in a source too.
+    expect(() =>
+      resolveConfig({ warehouse: '${WH}', sources: { crm: { type: 'postgres', url: '${U}' } } }, opts),
+    ).toThrow(/warehouse: environment variable WH is not set/);
+    expect(
+      configError(() => resolveConfig({ sources: { crm: { type: 'postgres', url: '${U' } } }, opts)).message,
+    ).toMatch(/sources\.crm\.url: malformed variable reference/);
+  });
+
   it('rejects unknown keys, naming the file, the place and a likely intended key', () => {
     expect(configError(() => resolveConfig({ catalgo: {} }, opts)).message).toBe(
       'lakekit.yaml: unknown key "catalgo" at top level (did you mean "catalog"?); allowed: warehouse, catalog, s3, maintenance, sources, pipelines, query, notifications, lineage',

@@ -40,6 +40,11 @@ export interface LakeConfig {
   readonly maintenance?: MaintenanceConfig;
   /** `sources:` as written (after `${VAR}` substitution); each entry validated by its connector. */
   readonly sources?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * Sources whose `${VAR}` is not set, with the error to raise when a command uses one of them
+   * (their entry in `sources` keeps the text as written).
+   */
+  readonly sourceProblems?: Readonly<Record<string, Error>>;
   /** `pipelines:` as written (after substitution); validated by @lakekit/pipelines. */
   readonly pipelines?: Readonly<Record<string, unknown>>;
   /** Where OpenLineage events are also sent (`lineage.endpoint`), beside the catalog. */
@@ -251,7 +256,28 @@ export interface ResolveConfigOptions {
  * applied, relative paths made absolute. Throws ConfigError naming the file and key path.
  */
 export function resolveConfig(raw: unknown, opts: ResolveConfigOptions): LakeConfig {
-  const substituted = substituteEnv(raw ?? {}, opts.env, opts.source, []);
+  // A source's unset variable is an error only for commands that use that source (a `lake query`
+  // must not need the CRM's password): its first such error is kept, the text left as written.
+  const sourceProblems: Record<string, ConfigError> = {};
+  const rawObject = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : undefined;
+  const rawSources = (rawObject as { sources?: unknown } | undefined)?.sources;
+  let substituted: unknown;
+  if (rawObject && rawSources !== null && typeof rawSources === 'object' && !Array.isArray(rawSources)) {
+    const { sources: _sources, ...rest } = rawObject as Record<string, unknown>;
+    const sources: Record<string, unknown> = {};
+    for (const [name, source] of Object.entries(rawSources)) {
+      try {
+        sources[name] = substituteEnv(source, opts.env, opts.source, ['sources', name]);
+      } catch (e) {
+        if (!(e instanceof ConfigError) || e.context?.['variable'] === undefined) throw e;
+        sourceProblems[name] = e;
+        sources[name] = source;
+      }
+    }
+    substituted = { ...(substituteEnv(rest, opts.env, opts.source, []) as object), sources };
+  } else {
+    substituted = substituteEnv(raw ?? {}, opts.env, opts.source, []);
+  }
   const parsed = configFileSchema.safeParse(substituted);
   if (!parsed.success) throw zodToConfigError(parsed.error, substituted, opts.source);
   const file = parsed.data;
@@ -277,6 +303,7 @@ export function resolveConfig(raw: unknown, opts: ResolveConfigOptions): LakeCon
       : undefined,
     ...(file.maintenance ? { maintenance: resolveMaintenance(file.maintenance) } : {}),
     ...(file.sources ? { sources: file.sources } : {}),
+    ...(Object.keys(sourceProblems).length > 0 ? { sourceProblems } : {}),
     ...(file.pipelines ? { pipelines: file.pipelines } : {}),
     ...(file.lineage
       ? {
