@@ -1,7 +1,14 @@
-// `pnpm demo`: Lakekit end to end on embedded defaults (no server needed). Runs the real `lake` CLI
-// in a fresh demo workspace (.lakekit/demo/) and shows each command with its output.
+// `pnpm demo`: Lakekit end to end on embedded defaults (no server needed), with the real `lake` CLI.
+//   Part 1: Acme, the whole mission (examples/acme/run.mjs): a CRM in PGlite over the PostgreSQL wire
+//           protocol, an ERP in SQLite, stock files and an HTTP API → pipelines through a quality
+//           gate → governance as code → business questions as different principals, with receipts
+//           and lineage. `pnpm demo --servers` runs it on real PostgreSQL and MariaDB (--scale,
+//           --seed are passed on too).
+//   Part 2: under the hood, step by step in .lakekit/demo/: the table format (history, time travel,
+//           partitions, row-level changes, branches, maintenance, schema evolution), pipelines,
+//           governance, governed answers, the semantic layer, and the Iceberg REST catalog.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +40,24 @@ function run(title, args, { json = false, expect = 0 } = {}) {
   return json ? JSON.parse(r.stdout) : r.stdout;
 }
 
-console.log(bold('Lakekit demo: files → Apache Iceberg tables, history, time travel, queries'));
+const started = Date.now();
+console.log(bold('Lakekit demo, part 1 of 2 — Acme: the whole mission on embedded sources\n'));
+const acme = spawnSync(
+  process.execPath,
+  [join(root, 'examples', 'acme', 'run.mjs'), ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+);
+if (acme.status !== 0) {
+  console.error(`demo: examples/acme/run.mjs exited with ${acme.status ?? acme.signal}`);
+  process.exit(acme.status || 1);
+}
+
+console.log(
+  `\n${bold('Lakekit demo, part 2 of 2 — under the hood: each capability step by step on a small example')}`,
+);
+console.log(bold('\n# Files → Apache Iceberg tables, history, time travel, queries'));
 console.log(`workspace: ${work}`);
 
 run('Load a CSV file: the namespace and the table are created', [
@@ -486,6 +510,82 @@ run('The compiled SQL: the same request always gives the same text', [
   '--sql',
 ]);
 
-console.log(`\n${bold('Done.')} The tables are real Iceberg v2 tables: open them from PyIceberg with
+// The Iceberg REST catalog: engines (Spark, Trino, PyIceberg) use the same tables through `lake
+// serve`, with Lakekit tokens; governance holds (metadata hands out file paths).
+console.log(
+  `\n${bold('# The Iceberg REST catalog: Spark, Trino and PyIceberg use these tables through lake serve')}`,
+);
+run('The bootstrap administrator and its token', ['init']);
+const adminToken = readFileSync(join(work, '.lakekit', 'admin-token'), 'utf8').trim();
+const agentToken = run('', ['--json', 'principal', 'token', 'issue', 'ai-agent'], { json: true }).token;
+console.log('\n$ lake serve --port 0');
+const server = spawn(process.execPath, [lake, 'serve', '--port', '0'], {
+  cwd: work,
+  env: { ...process.env, LAKEKIT_LOG_LEVEL: 'warn' },
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+const serverUrl = await new Promise((resolve, reject) => {
+  let err = '';
+  server.stderr.on('data', (d) => {
+    err += d;
+    const m = /listening on (http:\/\/\S+)/.exec(err);
+    if (m) resolve(m[1]);
+  });
+  server.on('close', (code) => reject(new Error(`lake serve exited ${code}: ${err}`)));
+});
+console.log(`listening on ${serverUrl}`);
+async function rest(title, who, token, path) {
+  console.log(
+    `\n${bold(`## ${title}`)}\n$ curl -H "Authorization: Bearer <${who}'s token>" ${serverUrl}${path}`,
+  );
+  const res = await fetch(`${serverUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text), text };
+}
+try {
+  const config = await rest(
+    'The catalog config: the endpoints Lakekit serves',
+    'admin',
+    adminToken,
+    '/iceberg/v1/config',
+  );
+  console.log(
+    `${config.status}: ${config.body.endpoints.length} endpoints, e.g. ${config.body.endpoints.slice(0, 3).join(', ')} …`,
+  );
+  const namespaces = await rest('Namespaces', 'admin', adminToken, '/iceberg/v1/namespaces');
+  console.log(`${namespaces.status}: ${namespaces.body.namespaces.map((n) => n.join('.')).join(', ')}`);
+  const load = await rest(
+    'Load crm.accounts: what an engine reads (metadata, file paths)',
+    'admin',
+    adminToken,
+    '/iceberg/v1/namespaces/crm/tables/accounts',
+  );
+  const md = load.body.metadata;
+  // Snapshot ids are 63-bit: read from the text, not from the rounded JSON numbers.
+  const current = /"current-snapshot-id":\s*(-?\d+)/.exec(load.text)?.[1];
+  console.log(
+    `${load.status}: format v${md['format-version']}, ${md.schemas.at(-1).fields.length} columns, ${md.snapshots.length} snapshots, current ${current}\n  metadata ${load.body['metadata-location']}`,
+  );
+  const denied = await rest(
+    'The AI service may not load crm.contacts: its e-mail column is masked for it (it queries through the governed layer)',
+    'ai-agent',
+    agentToken,
+    '/iceberg/v1/namespaces/crm/tables/contacts',
+  );
+  console.log(`${denied.status} ${denied.body.error.type}: ${denied.body.error.message}`);
+  if (load.status !== 200 || denied.status !== 403)
+    throw new Error('the Iceberg REST catalog answered unexpectedly');
+} finally {
+  server.kill('SIGTERM');
+}
+console.log(
+  `PySpark / spark-sql: spark.sql.catalog.lake.type=rest, .uri=${serverUrl}/iceberg, .token=<token> (docs/deployment.md)`,
+);
+
+console.log(`\n${bold('Done')} in ${((Date.now() - started) / 1000).toFixed(0)} s. The tables are real Iceberg v2 tables: open them from PyIceberg with
   SqlCatalog("lakekit", uri="sqlite:///${join(work, 'catalog.db')}", warehouse="file://${join(work, 'warehouse')}")
-Try next:  pnpm lake serve (governance, query and metrics API; OpenAPI at /api/openapi.json; MCP at /mcp)   ·   pnpm lake mcp --as ai-agent (MCP on stdio for an AI agent)   ·   pnpm lake source discover <source>   ·   pnpm lake run <pipeline>   ·   pnpm lake load <your.csv> --table <ns.table>   ·   pnpm lake query "select …" --as <principal>   ·   pnpm lake receipt verify <file>   ·   pnpm lake --help`);
+Try next:
+  cd .lakekit/acme && pnpm lake serve        the governance, query and metrics API (OpenAPI at /api/openapi.json), MCP at /mcp, Iceberg REST at /iceberg
+  cd .lakekit/acme && pnpm lake mcp --as acme-assistant   an AI agent over MCP on stdio, with the assistant's grants
+  pnpm lake source discover <source> · pnpm lake run <pipeline> · pnpm lake load <your.csv> --table <ns.table> · pnpm lake --help
+  docs: docs/data-engineers.md · docs/governance.md · docs/ai-services.md · docs/deployment.md · docs/reference.md`);

@@ -478,25 +478,23 @@ describe('node examples/acme/run.mjs', () => {
   it('embedded: runs every pipeline, blocks one run, answers as each principal — the answers match SQL on the sources', {
     timeout: 300_000,
   }, async () => {
-    const { out, summary, ms } = await runDemo([]);
+    const { out, summary } = await runDemo([]);
     expect(summary.mode).toBe('embedded');
     expect(summary.sources.erp.kind).toBe('sqlite');
     expect(existsSync(summary.workspace)).toBe(true);
     checkRun(out, summary);
     await checkAnswers(summary);
-    expect(ms, `the demo took ${Math.round(ms / 1000)} s`).toBeLessThan(120_000);
   });
 
   it('--servers: the same against PostgreSQL and MariaDB', { timeout: 300_000 }, async () => {
     for (const v of ['LAKEKIT_TEST_POSTGRES_URL', 'LAKEKIT_TEST_MARIADB_URL']) {
       if (!process.env[v]) throw new Error(`${v} is not set: run integration tests through tests/run-all.sh`);
     }
-    const { out, summary, ms } = await runDemo(['--servers']);
+    const { out, summary } = await runDemo(['--servers']);
     expect(summary.mode).toBe('servers');
     expect(summary.sources.erp.kind).toBe('mariadb');
     expect(summary.sources.crm.kind).toBe('postgres');
     checkRun(out, summary);
     await checkAnswers(summary);
-    expect(ms, `the demo took ${Math.round(ms / 1000)} s`).toBeLessThan(120_000);
   });
 });

@@ -32,6 +32,17 @@ describe('pnpm demo', () => {
     });
     expect(code, out.slice(-3000)).toBe(0);
     for (const expected of [
+      // Part 1, Acme: every pipeline, one blocked by its gate, governance as code, answers as
+      // principals with receipts, lineage back to the sources.
+      'Lakekit demo, part 1 of 2',
+      '$ lake run crm_sync',
+      'rows copied to erp.order_lines__quarantine',
+      'lake governance apply governance.yaml',
+      '"top selling product in the midwest last quarter" as ana',
+      '$ lake receipt verify receipts/',
+      '$ lake lineage show erp.order_lines --direction up',
+      // Part 2, under the hood.
+      'Lakekit demo, part 2 of 2',
       '$ lake run erp_sync',
       'customers     erp.customers     merge  succeeded',
       'inventory.products  merge  succeeded',
@@ -52,7 +63,10 @@ describe('pnpm demo', () => {
       // The semantic layer: metrics listed, a fan-out-safe ratio, business words as a principal.
       'contacts_per_account',
       'read as:',
-      'Done.',
+      // The Iceberg REST catalog: an engine loads a table; a masked principal is refused.
+      '200: format v2',
+      '403 ForbiddenException: loading table crm.contacts hands out its file paths',
+      'Done in',
     ]) {
       expect(out).toContain(expected);
     }
