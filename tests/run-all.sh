@@ -4,6 +4,7 @@
 # integration tests talk to (S3 via moto, PostgreSQL, MariaDB), then runs `pnpm check` and every
 # vitest project. Works from any directory; exits non-zero if the check or any test fails.
 #   LAKEKIT_SKIP_INSTALL=1  skip apt/corepack/pnpm install (a checkout shared with others, offline)
+# Arguments are passed to vitest (`bash tests/run-all.sh tests/cli/` runs only those files).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -125,7 +126,7 @@ step "vitest run (unit + integration)"
 tests=0
 report="$LAKEKIT_TEST_STATE/vitest.json"
 mkdir -p "$LAKEKIT_TEST_STATE"
-pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" || tests=$?
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || tests=$?
 
 step "done: pnpm check exit $check, vitest exit $tests"
 # The plain closing line CI reads: counts from vitest's JSON report.
