@@ -233,6 +233,12 @@ describe('governance CLI', () => {
       cwd: other,
     });
     expect(changes).toEqual([]);
+    // --exit-code: 0 when the catalog matches the file, 4 when it drifted (for CI).
+    expect((await runLake(['governance', 'plan', 'gov.yaml', '--exit-code'], { cwd: other })).code).toBe(0);
+    await lake(other, 'revoke', 'SELECT', 'table:crm.accounts', 'role:analyst');
+    const drift = await runLake(['governance', 'plan', 'gov.yaml', '--exit-code'], { cwd: other });
+    expect(drift.code).toBe(4);
+    expect(drift.stdout).toContain('+ grant SELECT');
   });
 
   it('verifies the audit chain, and names the records after the SQLite file was tampered with', async () => {

@@ -141,7 +141,8 @@ pipelines:
   it('source test: ok (exit 0) names kind, version and target without the password', async () => {
     const r = await lake(['source', 'test', 'crm']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(
+    // The result is on stdout, like every command's result.
+    expect(r.stdout).toMatch(
       /^source crm: ok — postgres PostgreSQL \d+\.\d+ at postgres:\/\/postgres:\*\*\*@/,
     );
     const j = await json<Record<string, unknown>>(['source', 'test', 'shop']);

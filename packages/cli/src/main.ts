@@ -692,6 +692,10 @@ function registerGovernance(program: Command, collect: (v: string, prev?: string
   governanceCmd
     .command('plan')
     .argument('<file>')
+    .option(
+      '--exit-code',
+      'exit 4 when the catalog differs from the file (drift checks in CI), 0 when it matches',
+    )
     .description('what apply would change')
     .action(acting(() => gov().then((m) => m.governancePlan as Action)));
   governanceCmd

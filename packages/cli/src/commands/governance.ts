@@ -455,7 +455,11 @@ async function readGovernanceFile(file: string) {
 }
 
 /** `lake governance plan <file>`: what apply would change (exit 0 either way). */
-export async function governancePlan(ctx: CommandContext, file: string): Promise<number> {
+export async function governancePlan(
+  ctx: CommandContext,
+  file: string,
+  opts: { exitCode?: boolean } = {},
+): Promise<number> {
   const doc = await readGovernanceFile(file);
   const { gov } = await governance(ctx);
   const changes = await planGovernance(gov, doc);
@@ -465,7 +469,7 @@ export async function governancePlan(ctx: CommandContext, file: string): Promise
     for (const c of changes) process.stdout.write(`${c.text}\n`);
     info(`${changes.length} changes`);
   }
-  return 0;
+  return opts.exitCode === true && changes.length > 0 ? 4 : 0;
 }
 
 /** `lake governance apply <file>`: makes the catalog match the file (the file is the whole truth). */

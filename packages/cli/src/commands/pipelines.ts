@@ -333,9 +333,10 @@ export async function sourceTest(ctx: CommandContext, name: string): Promise<num
     const infoResult = await connector.test();
     const ms = Math.round(performance.now() - t0);
     if (ctx.options.json) printJson({ source: name, ok: true, ...infoResult, ms });
+    // The result goes to stdout, like every command's result (stderr is for logs and progress).
     else
-      info(
-        `source ${name}: ok — ${infoResult.kind}${infoResult.version ? ` ${infoResult.version}` : ''} at ${infoResult.target} (${ms} ms)`,
+      process.stdout.write(
+        `source ${name}: ok — ${infoResult.kind}${infoResult.version ? ` ${infoResult.version}` : ''} at ${infoResult.target} (${ms} ms)\n`,
       );
     return 0;
   } finally {
