@@ -114,15 +114,17 @@ export class OperationsStore {
     entry: Omit<StreamState, 'updatedAt' | 'snapshotId'>,
     snapshotId: () => string | undefined,
   ): CommitHook {
-    return async (tx) => {
+    return async (tx, committed) => {
       const trx = tx as Knex.Transaction;
+      // Without an id from the caller, the snapshot main points at in the metadata being committed.
+      const main = committed?.refs['main']?.['snapshot-id'];
       const row = {
         catalog_name: this.catalogName,
         pipeline: entry.pipeline,
         stream: entry.stream,
         target: entry.target,
         state: stringifyJson(entry.state) ?? 'null',
-        snapshot_id: snapshotId() ?? null,
+        snapshot_id: snapshotId() ?? (main === undefined ? null : String(main)),
         run_id: entry.runId ?? null,
         updated_at: now(),
       };

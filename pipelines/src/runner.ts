@@ -37,6 +37,7 @@ import {
   UsageError,
 } from '@lakekit/core';
 import {
+  ancestorIds,
   appendFiles,
   applyRowDelta,
   type CommitHook,
@@ -123,6 +124,8 @@ export interface StreamReport {
   evolved?: string[];
   checks?: { name: string; severity: string; status: string; failingRows: number; message: string }[];
   quarantined?: number;
+  /** Things the run decided that its user should know (e.g. resuming after a rollback). */
+  notes?: string[];
   /** What scheduled maintenance did to the table (the `@maintenance` job). */
   maintenance?: {
     expiredSnapshots: number;
@@ -461,6 +464,35 @@ async function collect(
   return out;
 }
 
+/** Longest stream state written into a snapshot summary (characters of JSON). */
+const MAX_SUMMARY_STATE = 4096;
+
+/**
+ * The position (state) this pipeline's stream stored with the newest snapshot of `onMain` (main's
+ * ancestry) that it wrote, from the snapshot summaries.
+ */
+function positionOnMain(
+  table: Table,
+  onMain: ReadonlySet<bigint>,
+  pipeline: string,
+  source: string,
+): { snapshotId: string; state: StreamStateDoc } | undefined {
+  const candidates = table.metadata.snapshots
+    .filter((s) => onMain.has(s['snapshot-id']) && s.summary?.['lakekit.pipeline'] === pipeline)
+    .filter((s) => s.summary?.['lakekit.source'] === source && s.summary?.['lakekit.state'] !== undefined)
+    .sort((a, b) =>
+      a['sequence-number'] < b['sequence-number'] ? 1 : a['sequence-number'] > b['sequence-number'] ? -1 : 0,
+    );
+  for (const s of candidates) {
+    try {
+      return { snapshotId: String(s['snapshot-id']), state: JSON.parse(s.summary!['lakekit.state']!) };
+    } catch {
+      // Not ours to read: look further back.
+    }
+  }
+  return undefined;
+}
+
 /** Runs one stream (see module comment). */
 async function runStream(outer: RunnerContext, job: StreamJob): Promise<StreamReport> {
   const t0 = Date.now();
@@ -479,9 +511,6 @@ async function runStream(outer: RunnerContext, job: StreamJob): Promise<StreamRe
   }
   const cursorColumn = stream.cursor ? columns.find((c) => c.name === stream.cursor) : undefined;
   const prior = options.fullRefresh ? undefined : await ops.getState(def.name, stream.stream);
-  const priorState = (prior?.state ?? {}) as StreamStateDoc;
-  const after = cursorColumn && priorState.cursorColumn === cursorColumn.name ? priorState.cursor : undefined;
-  const incremental = after !== undefined;
 
   // The table is prepared first: a refused schema change commits nothing and reads nothing.
   const tableColumns = stream.mode === 'scd2' ? [...columns, ...SCD2_COLUMNS] : columns;
@@ -490,6 +519,26 @@ async function runStream(outer: RunnerContext, job: StreamJob): Promise<StreamRe
     ...(stream.partitionBy ? { partitionBy: stream.partitionBy } : {}),
   });
   const table = prepared.table;
+  const notes: string[] = [];
+  let priorState = (prior?.state ?? {}) as StreamStateDoc;
+  const source = `${def.source}/${stream.stream}`.slice(0, 500);
+  if (prior?.snapshotId !== undefined) {
+    // The stored position belongs to the snapshot that published it. When main no longer contains
+    // that snapshot (`lake table rollback`, a replace from elsewhere), the rows read since are gone
+    // from the table: continue from the position of the newest snapshot of this stream main still
+    // has (kept in its summary), or from the start when there is none.
+    const head = table.metadata.refs['main']?.['snapshot-id'];
+    const onMain = ancestorIds(table.metadata, head === undefined ? undefined : BigInt(head));
+    if (!onMain.has(BigInt(prior.snapshotId))) {
+      const found = positionOnMain(table, onMain, def.name, source);
+      priorState = found?.state ?? {};
+      notes.push(
+        `${stream.target}: main no longer contains snapshot ${prior.snapshotId}, where this stream's position was stored (rolled back?); ${found ? `continuing from the position of snapshot ${found.snapshotId}` : 'reading from the start'}`,
+      );
+    }
+  }
+  const after = cursorColumn && priorState.cursorColumn === cursorColumn.name ? priorState.cursor : undefined;
+  const incremental = after !== undefined;
   timing('table prepared');
   await options.hook?.('prepared');
   const stagingDir = join(job.stagingRoot, `${def.name}-${stream.stream.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
@@ -630,12 +679,16 @@ async function runStream(outer: RunnerContext, job: StreamJob): Promise<StreamRe
     const branch = wap ? `${WAP_PREFIX}${job.runId.slice(0, 8)}` : 'main';
     // The first commit creates the audit branch (from main's head); publishing drops it.
     if (wap) await cleanupStaleBranches(table);
+    const stateText = JSON.stringify(stateDoc);
     const commitOptions = {
       summary: {
         'lakekit.operation': `pipeline-${stream.mode}`,
         'lakekit.pipeline': def.name,
         'lakekit.run-id': job.runId,
-        'lakekit.source': `${def.source}/${stream.stream}`.slice(0, 500),
+        'lakekit.source': source,
+        // The stream's position with the data it produced, to resume from after a rollback (large
+        // connector states, e.g. thousands of files seen, are kept in the catalog only).
+        ...(stateText.length <= MAX_SUMMARY_STATE ? { 'lakekit.state': stateText } : {}),
       },
       branch,
       ...(wap ? { createBranch: true } : {}),
@@ -775,6 +828,7 @@ async function runStream(outer: RunnerContext, job: StreamJob): Promise<StreamRe
       ...(cursor !== undefined ? { cursor } : {}),
       ...(prepared.created ? { created: true } : {}),
       ...(prepared.evolved.length > 0 ? { evolved: prepared.evolved } : {}),
+      ...(notes.length > 0 ? { notes } : {}),
     };
 
     // Audit and publish.

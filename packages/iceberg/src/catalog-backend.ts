@@ -4,6 +4,7 @@
  * tables PyIceberg uses); tests may use the in-memory one.
  */
 import type { TableIdentifier } from '@lakekit/core';
+import type { TableMetadata } from './table-metadata.js';
 
 /** The metadata pointers of a catalog. */
 export interface CatalogBackend {
@@ -25,4 +26,4 @@ export interface CatalogBackend {
  * (a pipeline's cursor, an audit row) is committed with it or not at all. `tx` is the backend's
  * transaction handle (a knex transaction for the SQL store).
  */
-export type CommitHook = (tx: unknown) => Promise<void>;
+export type CommitHook = (tx: unknown, committed?: TableMetadata) => Promise<void>;

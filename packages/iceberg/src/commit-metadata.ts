@@ -47,7 +47,14 @@ export async function commitMetadata(
     await writeMetadata(table.io, location, md);
     let swapped = false;
     try {
-      swapped = await table.backend.swapPointer(table.id, baseLocation, location, options.onCommit);
+      const hook = options.onCommit;
+      swapped = await table.backend.swapPointer(
+        table.id,
+        baseLocation,
+        location,
+        // The hook learns what it commits with (e.g. the new snapshot's id).
+        hook ? (tx) => hook(tx, md) : undefined,
+      );
     } finally {
       if (!swapped) {
         await Promise.all(

@@ -124,6 +124,7 @@ export async function runCommand(
         if (c.status !== 'passed') info(`${s.target}: check ${c.name} (${c.severity}) failed: ${c.message}`);
       }
       if (s.quarantined) info(`${s.target}: ${s.quarantined} rows copied to ${s.target}__quarantine`);
+      for (const note of s.notes ?? []) info(note);
       if (s.error) info(`${s.stream}: ${s.error}`);
     }
     info(`run ${report.id}: ${report.status} in ${(report.durationMs / 1000).toFixed(1)} s`);
