@@ -52,6 +52,20 @@ describe('tableHealth', () => {
     });
   });
 
+  it('with the snapshots read, counts only checks that judged one of them (not a blocked run)', () => {
+    const published = result('range_amount', 'error', 'passed', '2026-01-01T00:00:00Z');
+    const blocked = result('range_amount', 'error', 'failed', '2026-01-02T00:00:00Z');
+    expect(tableHealth('crm.accounts', [published, blocked]).status).toBe('failing');
+    const asRead = tableHealth('crm.accounts', [published, blocked], new Set([published.snapshotId!]));
+    expect(asRead).toMatchObject({ status: 'healthy', snapshotId: published.snapshotId, failing: [] });
+    // A result that names no snapshot always counts; nothing judged the snapshots read: unknown.
+    const { snapshotId: _, ...unpinned } = blocked;
+    expect(tableHealth('crm.accounts', [published, unpinned], new Set([published.snapshotId!])).status).toBe(
+      'failing',
+    );
+    expect(tableHealth('crm.accounts', [blocked], new Set(['s-other'])).status).toBe('unknown');
+  });
+
   it('ignores other tables, and catalogHealth covers each table', () => {
     const rs = [
       result('not_null_id', 'error', 'failed', '2026-01-01T00:00:00Z', 'crm.orders'),

@@ -31,10 +31,19 @@ export interface TableHealth {
   failing: string[];
 }
 
-/** Health of `table` from its results (any order). */
-export function tableHealth(table: string, results: readonly QualityRecord[]): TableHealth {
+/**
+ * Health of `table` from its results (any order). With `snapshots` (the ids of a snapshot and its
+ * ancestors), only results of checks that judged one of them count: the health of the data as read
+ * there — a later run that was blocked judged a snapshot that was never published.
+ */
+export function tableHealth(
+  table: string,
+  results: readonly QualityRecord[],
+  snapshots?: ReadonlySet<string>,
+): TableHealth {
   const newestFirst = results
     .filter((r) => r.table === table)
+    .filter((r) => snapshots === undefined || r.snapshotId === undefined || snapshots.has(r.snapshotId))
     .map((r, i) => ({ r, i }))
     // Newest first; among equal times the later-recorded (earlier in a newest-first listing) wins.
     .sort((a, b) => (a.r.checkedAt < b.r.checkedAt ? 1 : a.r.checkedAt > b.r.checkedAt ? -1 : a.i - b.i))

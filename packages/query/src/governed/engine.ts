@@ -45,6 +45,7 @@ import {
   UsageError,
 } from '@lakekit/core';
 import {
+  ancestorIds,
   type Engine,
   planScan,
   readSql as readSnapshotSql,
@@ -398,7 +399,7 @@ export class GovernedQueryEngine {
       for (const r of plan.refs)
         tables.push({
           ...r.receipt,
-          quality: await this.quality(r.receipt.table, r.snapshot),
+          quality: await this.quality(r.table, r.receipt.table, r.snapshot),
           lineage: await this.lineage(r.table, r.snapshot),
         });
       const warnings = tables.flatMap((t) => [
@@ -701,13 +702,22 @@ export class GovernedQueryEngine {
     return sql;
   }
 
-  private async quality(table: string, snapshot: SnapshotJson | undefined): Promise<ReceiptTable['quality']> {
+  private async quality(
+    read: Table,
+    table: string,
+    snapshot: SnapshotJson | undefined,
+  ): Promise<ReceiptTable['quality']> {
     let cached = this.qualityCache.get(table);
     if (!cached || Date.now() - cached.at > 2000) {
       cached = { at: Date.now(), records: await this.catalog.operations.listQuality({ table, limit: 1000 }) };
       this.qualityCache.set(table, cached);
     }
-    const health = tableHealth(table, cached.records);
+    // The health of the data read: checks that judged the snapshot read or one of its ancestors (a
+    // blocked run's results judged a snapshot that was never published).
+    const readIds = new Set(
+      [...ancestorIds(read.metadata, snapshot?.['snapshot-id'])].map((id) => String(id)),
+    );
+    const health = tableHealth(table, cached.records, readIds);
     const failed = health.checks.filter((c) => c.latest.status === 'failed');
     const committedMs = snapshot?.['timestamp-ms'];
     const ageSeconds =
