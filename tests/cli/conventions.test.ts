@@ -3,6 +3,7 @@
  * `--json` documents, big integers and decimals as strings, history, time travel by snapshot id and
  * by timestamp, atomic replace, rollback, namespaces.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -146,5 +147,31 @@ describe('lake CLI conventions', () => {
     const help = await runLake(['--help'], { cwd });
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: lake/);
+  });
+
+  it('stops quietly, exit 0, when the reader of its output goes away (lake … | head -1)', async () => {
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${join(repoRoot, 'node_modules', '.bin', 'lake')}" query "select * from range(200000)" | head -1`,
+      ],
+      {
+        cwd,
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stdout).toBe('range\n');
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    // bash reports the pipeline's first command's status in PIPESTATUS; check it directly instead.
+    const status = spawnSync(
+      'bash',
+      [
+        '-c',
+        `"${join(repoRoot, 'node_modules', '.bin', 'lake')}" query "select * from range(200000)" | head -1 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+      ],
+      { cwd, encoding: 'utf8' },
+    );
+    expect(status.stdout.trim()).toBe('0');
   });
 });

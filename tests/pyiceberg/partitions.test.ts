@@ -53,6 +53,12 @@ describe('partitioned tables', () => {
         cwd,
       });
       expect(loaded['rows']).toBe(400);
+      // `lake table show` gives the spec back in the words --partition-by took.
+      const shown = await lakeJson<{ partitionSpec: { text: string; fields: { sourceColumn: string }[] } }>(
+        ['table', 'show', table],
+        { cwd },
+      );
+      expect(shown.partitionSpec.text).toBe(spec);
       const all = await read(table);
       expect(all).toHaveLength(400);
       const lakeAll = await lakeJson<{ rows: unknown[][] }>(

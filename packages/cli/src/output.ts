@@ -19,7 +19,9 @@ function cell(v: unknown): string {
 /** Renders rows as an aligned text table. */
 export function formatTable(headers: string[], rows: unknown[][]): string {
   const cells = rows.map((r) => r.map(cell));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  // A loop, not Math.max(...spread): a spread of every row overflows the stack beyond ~100k rows.
+  const widths = headers.map((h) => h.length);
+  for (const r of cells) for (const [i, v] of r.entries()) if (v.length > widths[i]!) widths[i] = v.length;
   const line = (vals: string[]) =>
     vals
       .map((v, i) => v.padEnd(widths[i]!))

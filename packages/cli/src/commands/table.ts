@@ -1,6 +1,6 @@
 /** `lake table list|show|history|rollback|drop` */
 import { formatTableIdentifier, parseNamespace, parseTableIdentifier, typeToString } from '@lakekit/core';
-import { rollbackTo, Table } from '@lakekit/iceberg';
+import { rollbackTo, Table, type TableMetadata } from '@lakekit/iceberg';
 import type { CommandContext } from '../context.js';
 import { info, printJson, printTable } from '../output.js';
 
@@ -51,20 +51,47 @@ export async function tableShow(ctx: CommandContext, name: string): Promise<numb
           totalDataFiles: Number(snap.summary['total-data-files'] ?? 0),
         }
       : null,
+    partitionSpec: partitionSpecOf(table.metadata, schema.fields),
     properties: table.metadata.properties,
   };
   if (ctx.options.json) {
     printJson(doc);
     return 0;
   }
+  const spec = doc.partitionSpec;
   process.stdout.write(
-    `table     ${doc.table}\nlocation  ${doc.location}\nmetadata  ${doc.metadataLocation}\nsnapshot  ${snap ? `${snap['snapshot-id']} (${snap.summary.operation} at ${iso(snap['timestamp-ms'])}, ${doc.currentSnapshot!.totalRecords} rows in ${doc.currentSnapshot!.totalDataFiles} files)` : 'none (empty table)'}\n\n`,
+    `table     ${doc.table}\nlocation  ${doc.location}\nmetadata  ${doc.metadataLocation}\nsnapshot  ${snap ? `${snap['snapshot-id']} (${snap.summary.operation} at ${iso(snap['timestamp-ms'])}, ${doc.currentSnapshot!.totalRecords} rows in ${doc.currentSnapshot!.totalDataFiles} files)` : 'none (empty table)'}\npartition ${spec.text === '' ? 'none' : `${spec.text} (spec ${spec.specId})`}\n\n`,
   );
   printTable(
     ['id', 'column', 'type', 'required'],
     doc.columns.map((c) => [c.id, c.name, c.type, c.required]),
   );
   return 0;
+}
+
+/**
+ * The default partition spec in the words `--partition-by` takes (`region, bucket(16, id),
+ * day(created_at)`): '' when unpartitioned. A source column no longer in the schema shows as `#<id>`.
+ */
+function partitionSpecOf(
+  md: TableMetadata,
+  fields: readonly { id: number; name: string }[],
+): { specId: number; text: string; fields: { name: string; transform: string; sourceColumn: string }[] } {
+  const specId = md['default-spec-id'];
+  const spec = md['partition-specs'].find((s) => s['spec-id'] === specId);
+  const out = (spec?.fields ?? []).map((f) => {
+    const column = fields.find((c) => c.id === f['source-id'])?.name ?? `#${f['source-id']}`;
+    return { name: String(f.name), transform: String(f.transform), sourceColumn: column };
+  });
+  const text = out
+    .filter((f) => f.transform !== 'void')
+    .map((f) => {
+      const arg = /^(bucket|truncate)\[(\d+)\]$/.exec(f.transform);
+      if (arg) return `${arg[1]}(${arg[2]}, ${f.sourceColumn})`;
+      return f.transform === 'identity' ? f.sourceColumn : `${f.transform}(${f.sourceColumn})`;
+    })
+    .join(', ');
+  return { specId, text, fields: out };
 }
 
 /** Shows a table's snapshots, oldest first, marked against main (or `--branch`). */
