@@ -12,7 +12,9 @@ describe('formatTable', () => {
           [7, 'a longer name'],
         ],
       ),
-    ).toBe(['id    name', '----  -------------', '1     ann', '1234  NULL', '7     a longer name'].join('\n'));
+    ).toBe(
+      ['id    name', '----  -------------', '1     ann', '1234  NULL', '7     a longer name'].join('\n'),
+    );
   });
 
   it('renders hundreds of thousands of rows (no argument spread of every row)', () => {
