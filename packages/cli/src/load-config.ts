@@ -4,8 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { ConfigError, defaultConfig, type LakeConfig, resolveConfig } from '@lakekit/core';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { ConfigError, defaultConfig, type LakeConfig, parseYamlSource, resolveConfig } from '@lakekit/core';
 
 /** Where to look for the configuration. */
 export interface LoadConfigOptions {
@@ -30,7 +29,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   if (path === undefined) return { config: defaultConfig(opts.cwd) };
   const source = displayName(path, opts.cwd);
   const text = await readConfigText(path, source, opts.configPath !== undefined);
-  const { raw, lineOf } = parseYaml(text, source);
+  const { raw, lineOf } = parseYamlSource(text, source);
   return { config: resolveConfig(raw, { baseDir: dirname(path), env: opts.env, source, lineOf }), path };
 }
 
@@ -66,43 +65,6 @@ async function readConfigText(path: string, source: string, explicit: boolean): 
       cause: e,
     });
   }
-}
-
-/** Parses YAML; the first syntax error becomes `file:line:column: invalid YAML: …`. */
-function parseYaml(
-  text: string,
-  source: string,
-): { raw: unknown; lineOf: (path: readonly (string | number)[]) => number | undefined } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: true, lineCounter });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0];
-    const where = pos ? `${source}:${pos.line}:${pos.col}` : source;
-    const reason = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError(`${where}: invalid YAML: ${reason}`, {
-      context: { file: source, line: pos?.line, column: pos?.col },
-      cause: err,
-    });
-  }
-  const lineOf = (path: readonly (string | number)[]) => {
-    // The key's own line, else its value's; a missing key is reported at its deepest parent.
-    for (let n = path.length; n > 0; n--) {
-      const parent = doc.getIn(path.slice(0, n - 1), true) as { items?: unknown[] } | undefined;
-      const last = path[n - 1];
-      if (typeof last === 'number') {
-        const item = parent?.items?.[last];
-        if (isNode(item) && item.range) return lineCounter.linePos(item.range[0]).line;
-        continue;
-      }
-      const pair = (parent?.items as { key?: unknown }[] | undefined)?.find(
-        (p) => isNode(p?.key) && String((p.key as { value?: unknown }).value) === last,
-      );
-      if (pair && isNode(pair.key) && pair.key.range) return lineCounter.linePos(pair.key.range[0]).line;
-    }
-    return undefined;
-  };
-  return { raw: doc.toJS(), lineOf };
 }
 
 /** The path as the user would write it: relative to cwd when inside it. */

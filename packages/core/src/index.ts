@@ -9,3 +9,4 @@ export * from './maintenance-policy.js';
 export * from './staged-file-writer.js';
 export * from './timing.js';
 export * from './types.js';
+export * from './yaml-source.js';

@@ -5,8 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ConfigError } from '@lakekit/core';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { ConfigError, parseYamlSource } from '@lakekit/core';
 import * as z from 'zod';
 import { derivedMetricNames, parseDerived } from './derived.js';
 import { checkExpression, ExpressionError } from './expr.js';
@@ -220,36 +219,8 @@ function fail(
 }
 
 function parseYamlFile(file: string, text: string): { raw: unknown; source: Source } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: true, lineCounter, uniqueKeys: true });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = err.linePos?.[0];
-    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    const reason = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError(`${where}: invalid YAML: ${reason}`, {
-      context: { file, line: pos?.line, column: pos?.col },
-      cause: err,
-    });
-  }
-  const lineOf = (path: Path) => {
-    // The key's own line, else its value's; a missing key is reported at its deepest parent.
-    for (let n = path.length; n > 0; n--) {
-      const parent = doc.getIn(path.slice(0, n - 1), true) as { items?: unknown[] } | undefined;
-      const last = path[n - 1];
-      if (typeof last === 'number') {
-        const item = parent?.items?.[last];
-        if (isNode(item) && item.range) return lineCounter.linePos(item.range[0]).line;
-        continue;
-      }
-      const pair = (parent?.items as { key?: unknown }[] | undefined)?.find(
-        (p) => isNode(p?.key) && String((p.key as { value?: unknown }).value) === last,
-      );
-      if (pair && isNode(pair.key) && pair.key.range) return lineCounter.linePos(pair.key.range[0]).line;
-    }
-    return undefined;
-  };
-  return { raw: doc.toJS() ?? {}, source: { file, text, lineOf } };
+  const { raw, lineOf } = parseYamlSource(text, file);
+  return { raw: raw ?? {}, source: { file, text, lineOf } };
 }
 
 const SINGULAR: Record<string, string> = {
